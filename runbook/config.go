@@ -1,0 +1,540 @@
+package runbook
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Config is cutover.yaml. Secrets are only ever referenced (an environment
+// variable or a file); their values are resolved at load into Secret.
+type Config struct {
+	Operator     string     `yaml:"operator"`
+	Journal      string     `yaml:"journal"`
+	Log          string     `yaml:"log"`
+	PollInterval Duration   `yaml:"poll_interval"`
+	Source       Endpoint   `yaml:"source"`
+	Target       Target     `yaml:"target"`
+	AWS          AWS        `yaml:"aws"`
+	S3           S3         `yaml:"s3"`
+	DNS          DNS        `yaml:"dns"`
+	Thresholds   Thresholds `yaml:"thresholds"`
+	Lab          *Lab       `yaml:"lab"`
+
+	// Path is the file it was loaded from; Dir its directory.
+	Path string `yaml:"-"`
+	Dir  string `yaml:"-"`
+}
+
+// Endpoint is a Redis server to reach, and how.
+type Endpoint struct {
+	Kind             string `yaml:"kind"`
+	URL              string `yaml:"url"`
+	Username         string `yaml:"username"`
+	Secret           Secret `yaml:",inline"`
+	ReplicationGroup string `yaml:"replication_group"`
+	TLS              TLS    `yaml:"tls"`
+}
+
+// Target is the self-managed side.
+type Target struct {
+	Endpoint    `yaml:",inline"`
+	Sentinel    Sentinel `yaml:"sentinel"`
+	Replicas    []string `yaml:"replicas"`
+	DataDir     string   `yaml:"data_dir"`
+	ExporterURL string   `yaml:"exporter_url"`
+}
+
+// Sentinel names the sentinels that watch the target.
+type Sentinel struct {
+	Master string   `yaml:"master"`
+	Addrs  []string `yaml:"addrs"`
+	Secret Secret   `yaml:",inline"`
+}
+
+// Secret is a password given by reference. Value is filled at load and is
+// never marshalled.
+type Secret struct {
+	Inline string `yaml:"password"` // refused: secrets are never inline
+	Env    string `yaml:"password_env"`
+	File   string `yaml:"password_file"`
+	Value  string `yaml:"-"`
+}
+
+// TLS settings for rediss:// URLs.
+type TLS struct {
+	CAFile             string `yaml:"ca_file"`
+	ServerName         string `yaml:"server_name"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// AWS is how to reach AWS: the normal credential chain, plus an endpoint
+// used only by the lab and tests.
+type AWS struct {
+	Region   string `yaml:"region"`
+	Profile  string `yaml:"profile"`
+	Endpoint string `yaml:"endpoint"`
+}
+
+// S3 is where snapshots are exported and backups uploaded.
+type S3 struct {
+	Bucket string `yaml:"bucket"`
+	Prefix string `yaml:"prefix"`
+}
+
+// DNS is the name clients use and how to swap it.
+type DNS struct {
+	Provider     string `yaml:"provider"`
+	HostedZoneID string `yaml:"hosted_zone_id"`
+	Record       string `yaml:"record"`
+	SourceValue  string `yaml:"source_value"`
+	TargetValue  string `yaml:"target_value"`
+	TTL          int64  `yaml:"ttl"`
+	Resolver     string `yaml:"resolver"`
+}
+
+// Thresholds are the pass conditions of the checks.
+type Thresholds struct {
+	ParityTolerance float64  `yaml:"parity_tolerance"`
+	SampleKeys      int      `yaml:"sample_keys"`
+	TTLTolerance    Duration `yaml:"ttl_tolerance"`
+	LatencyMargin   float64  `yaml:"latency_margin"`
+	HitRateMargin   float64  `yaml:"hit_rate_margin"`
+	WatchDuration   Duration `yaml:"watch_duration"`
+	Convergence     float64  `yaml:"convergence"`
+	BaselineWindow  Duration `yaml:"baseline_window"`
+}
+
+// Lab is present only in the practice lab's generated config.
+type Lab struct {
+	ControlURL string `yaml:"control_url"`
+}
+
+// Duration reads "1s", "2m".
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (write it like 1s, 500ms or 2m)", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Defaults for fields left out.
+func (c *Config) applyDefaults() {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&c.Journal, "cutover.journal")
+	def(&c.Log, "cutover.log")
+	def(&c.DNS.Provider, "route53")
+	if c.PollInterval.Duration == 0 {
+		c.PollInterval.Duration = time.Second
+	}
+	if c.DNS.TTL == 0 {
+		c.DNS.TTL = 30
+	}
+	t := &c.Thresholds
+	if t.ParityTolerance == 0 {
+		t.ParityTolerance = 0.001
+	}
+	if t.SampleKeys == 0 {
+		t.SampleKeys = 1000
+	}
+	if t.TTLTolerance.Duration == 0 {
+		t.TTLTolerance.Duration = 5 * time.Second
+	}
+	if t.LatencyMargin == 0 {
+		t.LatencyMargin = 0.25
+	}
+	if t.HitRateMargin == 0 {
+		t.HitRateMargin = 0.05
+	}
+	if t.WatchDuration.Duration == 0 {
+		t.WatchDuration.Duration = 2 * time.Minute
+	}
+	if t.Convergence == 0 {
+		t.Convergence = 0.99
+	}
+	if t.BaselineWindow.Duration == 0 {
+		t.BaselineWindow.Duration = 30 * time.Second
+	}
+	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
+		c.AWS.Region = os.Getenv("AWS_REGION")
+	}
+}
+
+// ConfigError names the file, line and field that are wrong.
+type ConfigError struct {
+	File  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Field == "" {
+		return loc + ": " + e.Msg
+	}
+	return loc + ": " + e.Field + ": " + e.Msg
+}
+
+// LoadConfig reads, validates and resolves a config file. getenv is the
+// environment to resolve password_env from (os.Getenv in production).
+func LoadConfig(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &ConfigError{File: path, Msg: "no such file; pass --config with the path of your cutover.yaml (make lab writes one)"}
+		}
+		return nil, &ConfigError{File: path, Msg: err.Error()}
+	}
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(path, err)
+	}
+	var c Config
+	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict()); err != nil {
+		return nil, yamlError(path, err)
+	}
+	c.Path = path
+	c.Dir = filepath.Dir(path)
+	c.applyDefaults()
+	v := &validator{file: path, ast: file, getenv: getenv, dir: c.Dir}
+	v.config(&c)
+	if v.err != nil {
+		return nil, v.err
+	}
+	c.Journal = v.abs(c.Journal)
+	c.Log = v.abs(c.Log)
+	return &c, nil
+}
+
+func yamlError(path string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		line := 0
+		if t := ye.GetToken(); t != nil && t.Position != nil {
+			line = t.Position.Line
+		}
+		msg := ye.GetMessage()
+		if strings.Contains(msg, "unknown field") {
+			msg += " (see the config reference in the README)"
+		}
+		return &ConfigError{File: path, Line: line, Msg: msg}
+	}
+	return &ConfigError{File: path, Msg: err.Error()}
+}
+
+// validator collects the first problem, with the line of the field.
+type validator struct {
+	file   string
+	ast    *ast.File
+	getenv func(string) string
+	dir    string
+	err    error
+}
+
+func (v *validator) line(field string) int {
+	// Walk up to the nearest field that is present in the file.
+	for f := field; f != ""; {
+		if p, err := yaml.PathString("$." + f); err == nil {
+			if n, err := p.FilterFile(v.ast); err == nil && n != nil {
+				if t := n.GetToken(); t != nil && t.Position != nil {
+					return t.Position.Line
+				}
+			}
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	return 0
+}
+
+func (v *validator) fail(field, format string, args ...any) {
+	if v.err == nil {
+		v.err = &ConfigError{File: v.file, Line: v.line(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (v *validator) abs(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(v.dir, p)
+}
+
+func (v *validator) config(c *Config) {
+	if c.PollInterval.Duration < 100*time.Millisecond || c.PollInterval.Duration > time.Minute {
+		v.fail("poll_interval", "%s is out of range; use between 100ms and 1m", c.PollInterval.Duration)
+	}
+	v.oneOf("source.kind", c.Source.Kind, "elasticache", "redis")
+	v.redisURL("source.url", c.Source.URL)
+	v.secret("source", &c.Source.Secret, true)
+	v.tls("source.tls", c.Source)
+	if c.Source.Kind == "elasticache" {
+		if c.Source.ReplicationGroup == "" {
+			v.fail("source.replication_group", "missing; an elasticache source needs its replication group ID (aws elasticache describe-replication-groups)")
+		}
+		if c.AWS.Region == "" {
+			v.fail("aws.region", "missing; an elasticache source needs the AWS region (or set AWS_REGION)")
+		}
+	} else if c.Source.ReplicationGroup != "" {
+		v.fail("source.replication_group", "only an elasticache source has a replication group")
+	}
+	v.oneOf("target.kind", c.Target.Kind, "standalone", "sentinel", "cluster")
+	v.redisURL("target.url", c.Target.URL)
+	v.secret("target", &c.Target.Secret, true)
+	v.tls("target.tls", c.Target.Endpoint)
+	if c.Target.ReplicationGroup != "" {
+		v.fail("target.replication_group", "the target is self-managed and has no replication group")
+	}
+	if c.Target.Kind == "sentinel" {
+		if c.Target.Sentinel.Master == "" {
+			v.fail("target.sentinel.master", "missing; a sentinel target needs the master name the sentinels monitor")
+		}
+		if len(c.Target.Sentinel.Addrs) == 0 {
+			v.fail("target.sentinel.addrs", "missing; list the sentinels as host:port")
+		}
+		for i, a := range c.Target.Sentinel.Addrs {
+			v.hostPort(fmt.Sprintf("target.sentinel.addrs[%d]", i), a)
+		}
+		v.secret("target.sentinel", &c.Target.Sentinel.Secret, false)
+	} else if c.Target.Sentinel.Master != "" || len(c.Target.Sentinel.Addrs) > 0 {
+		v.fail("target.sentinel", "only a sentinel target has sentinels; set target.kind: sentinel or remove this")
+	}
+	for i, r := range c.Target.Replicas {
+		v.redisURL(fmt.Sprintf("target.replicas[%d]", i), r)
+	}
+	if c.Target.ExporterURL != "" {
+		if u, err := url.Parse(c.Target.ExporterURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.fail("target.exporter_url", "%q is not an http(s) URL", c.Target.ExporterURL)
+		}
+	}
+	if c.AWS.Endpoint != "" {
+		if u, err := url.Parse(c.AWS.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.fail("aws.endpoint", "%q is not an http(s) URL", c.AWS.Endpoint)
+		}
+	}
+	if c.S3.Bucket != "" && !validBucket(c.S3.Bucket) {
+		v.fail("s3.bucket", "%q is not a valid bucket name (3-63 lower-case letters, digits, dots and hyphens)", c.S3.Bucket)
+	}
+	if c.Source.Kind == "elasticache" && c.S3.Bucket == "" {
+		v.fail("s3.bucket", "missing; exporting an ElastiCache snapshot needs a bucket in the same region")
+	}
+	if strings.HasPrefix(c.S3.Prefix, "/") {
+		v.fail("s3.prefix", "must not start with /")
+	}
+	v.dns(&c.DNS)
+	v.thresholds(&c.Thresholds)
+	if c.Lab != nil && c.Lab.ControlURL == "" {
+		v.fail("lab.control_url", "missing")
+	}
+}
+
+func (v *validator) oneOf(field, val string, allowed ...string) {
+	if val == "" {
+		v.fail(field, "missing; set it to one of %s", strings.Join(allowed, ", "))
+	} else if !slices.Contains(allowed, val) {
+		v.fail(field, "%q is not one of %s", val, strings.Join(allowed, ", "))
+	}
+}
+
+func (v *validator) redisURL(field, raw string) {
+	if raw == "" {
+		v.fail(field, "missing; write it as redis://host:port or rediss://host:port")
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		v.fail(field, "not a URL; write it as redis://host:port or rediss://host:port")
+		return
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		v.fail(field, "scheme %q is not redis:// or rediss://", u.Scheme)
+		return
+	}
+	if _, ok := u.User.Password(); ok {
+		v.fail(field, "holds a password; secrets are never inline: use password_env or password_file")
+		return
+	}
+	if u.Hostname() == "" || u.Port() == "" {
+		v.fail(field, "needs a host and a port, like redis://host:6379")
+		return
+	}
+	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+		v.fail(field, "port %q is not between 1 and 65535", u.Port())
+	}
+	if u.Path != "" && u.Path != "/" && u.Path != "/0" {
+		v.fail(field, "selects database %s; cutover migrates every database, so leave the path out", strings.TrimPrefix(u.Path, "/"))
+	}
+}
+
+func (v *validator) hostPort(field, s string) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		v.fail(field, "%q is not host:port", s)
+		return
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		v.fail(field, "port %q is not between 1 and 65535", port)
+	}
+}
+
+// secret resolves a password reference. required means a password must be
+// given (an unauthenticated cache is refused: the playbook requires auth).
+func (v *validator) secret(prefix string, s *Secret, required bool) {
+	switch {
+	case s.Inline != "":
+		v.fail(prefix+".password", "secrets are never inline; use password_env (an environment variable name) or password_file (a path)")
+	case s.Env != "" && s.File != "":
+		v.fail(prefix+".password_env", "give password_env or password_file, not both")
+	case s.Env != "":
+		s.Value = v.getenv(s.Env)
+		if s.Value == "" {
+			v.fail(prefix+".password_env", "environment variable %s is not set; export it before running cutover", s.Env)
+		}
+	case s.File != "":
+		p := v.abs(s.File)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			v.fail(prefix+".password_file", "cannot read %s: %v", p, unwrapPathErr(err))
+			return
+		}
+		s.Value = strings.TrimRight(string(b), "\r\n")
+		if s.Value == "" {
+			v.fail(prefix+".password_file", "%s is empty", p)
+		}
+	case required:
+		v.fail(prefix+".password_env", "missing; give the password by reference with password_env or password_file")
+	}
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (v *validator) tls(field string, e Endpoint) {
+	secure := strings.HasPrefix(e.URL, "rediss://")
+	if !secure && (e.TLS.CAFile != "" || e.TLS.ServerName != "" || e.TLS.InsecureSkipVerify) {
+		v.fail(field, "TLS settings need a rediss:// URL")
+		return
+	}
+	if e.TLS.CAFile != "" {
+		if _, err := os.Stat(v.abs(e.TLS.CAFile)); err != nil {
+			v.fail(field+".ca_file", "cannot read %s: %v", v.abs(e.TLS.CAFile), unwrapPathErr(err))
+		}
+	}
+}
+
+func (v *validator) dns(d *DNS) {
+	if d.Record == "" && d.HostedZoneID == "" {
+		return // no DNS swap configured: the cutover steps will say so
+	}
+	v.oneOf("dns.provider", d.Provider, "route53")
+	if d.HostedZoneID == "" {
+		v.fail("dns.hosted_zone_id", "missing; the Route53 hosted zone that holds dns.record")
+	}
+	for _, f := range []struct{ name, val string }{{"dns.record", d.Record}, {"dns.source_value", d.SourceValue}, {"dns.target_value", d.TargetValue}} {
+		if f.val == "" {
+			v.fail(f.name, "missing; a DNS name like cache.example.internal")
+		} else if !validDNSName(f.val) {
+			v.fail(f.name, "%q is not a DNS name", f.val)
+		}
+	}
+	if d.SourceValue != "" && strings.EqualFold(strings.TrimSuffix(d.SourceValue, "."), strings.TrimSuffix(d.TargetValue, ".")) {
+		v.fail("dns.target_value", "is the same as dns.source_value; the swap would change nothing")
+	}
+	if d.TTL < 1 || d.TTL > 86400 {
+		v.fail("dns.ttl", "%d is out of range; use 1 to 86400 seconds (30 is usual for a cutover)", d.TTL)
+	}
+	if d.Resolver != "" {
+		v.hostPort("dns.resolver", d.Resolver)
+	}
+}
+
+func (v *validator) thresholds(t *Thresholds) {
+	frac := func(field string, x float64) {
+		if x < 0 || x >= 1 {
+			v.fail(field, "%g is out of range; use a fraction between 0 and 1", x)
+		}
+	}
+	frac("thresholds.parity_tolerance", t.ParityTolerance)
+	frac("thresholds.hit_rate_margin", t.HitRateMargin)
+	if t.Convergence <= 0 || t.Convergence > 1 {
+		v.fail("thresholds.convergence", "%g is out of range; use a fraction above 0 and at most 1", t.Convergence)
+	}
+	if t.LatencyMargin < 0 || t.LatencyMargin > 10 {
+		v.fail("thresholds.latency_margin", "%g is out of range; use a fraction such as 0.25", t.LatencyMargin)
+	}
+	if t.SampleKeys < 0 || t.SampleKeys > 1_000_000 {
+		v.fail("thresholds.sample_keys", "%d is out of range; use 0 to 1000000", t.SampleKeys)
+	}
+	if t.TTLTolerance.Duration < 0 {
+		v.fail("thresholds.ttl_tolerance", "must not be negative")
+	}
+	if t.WatchDuration.Duration < 0 {
+		v.fail("thresholds.watch_duration", "must not be negative")
+	}
+	if t.BaselineWindow.Duration < time.Second {
+		v.fail("thresholds.baseline_window", "%s is too short; use at least 1s", t.BaselineWindow.Duration)
+	}
+}
+
+func validBucket(b string) bool {
+	if len(b) < 3 || len(b) > 63 {
+		return false
+	}
+	for _, r := range b {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func validDNSName(n string) bool {
+	n = strings.TrimSuffix(n, ".")
+	if n == "" || len(n) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(n, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,68 @@
+package runbook
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Redacted replaces a secret wherever text leaves the process.
+const Redacted = "[redacted]"
+
+// Redactor knows the secrets of the loaded config and scrubs them from
+// everything written: journal, logs, reports, screen text.
+type Redactor struct {
+	secrets []string
+	repl    *strings.Replacer
+}
+
+// userinfo catches credentials in URLs that did not come from the config
+// (an error message quoting a URL, say).
+var userinfo = regexp.MustCompile(`(?i)\b(rediss?|https?)://([^:/@\s]*):[^@\s]+@`)
+
+// awsKey catches AWS access key IDs and secret-looking assignments.
+var awsKey = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b|(?i)(aws_secret_access_key|aws_session_token|x-amz-security-token)(["'=:\s]+)[A-Za-z0-9/+=]{16,}`)
+
+// NewRedactor builds a redactor for these secret values (empty ones are
+// ignored). Longer secrets are replaced first so a secret that contains
+// another is removed whole.
+func NewRedactor(secrets ...string) *Redactor {
+	r := &Redactor{}
+	seen := map[string]bool{}
+	for _, s := range secrets {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	var pairs []string
+	for _, s := range r.secrets {
+		pairs = append(pairs, s, Redacted)
+	}
+	r.repl = strings.NewReplacer(pairs...)
+	return r
+}
+
+// Redactor returns the redactor for the config's secrets.
+func (c *Config) Redactor() *Redactor {
+	return NewRedactor(c.Source.Secret.Value, c.Target.Secret.Value, c.Target.Sentinel.Secret.Value)
+}
+
+// Scrub returns s with every known secret, URL credential and AWS key
+// replaced.
+func (r *Redactor) Scrub(s string) string {
+	if r != nil && len(r.secrets) > 0 {
+		s = r.repl.Replace(s)
+	}
+	s = userinfo.ReplaceAllString(s, "$1://$2:"+Redacted+"@")
+	return awsKey.ReplaceAllStringFunc(s, func(m string) string {
+		if sub := awsKey.FindStringSubmatch(m); sub[2] != "" {
+			return sub[2] + sub[3] + Redacted
+		}
+		return Redacted
+	})
+}
+
+// ScrubBytes is Scrub for a byte slice (a journal line, a log record).
+func (r *Redactor) ScrubBytes(b []byte) []byte { return []byte(r.Scrub(string(b))) }
