@@ -1,0 +1,100 @@
+package servers
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A minimal RESP2 client for lifecycle commands (AUTH, PING, SHUTDOWN): the
+// servers package stays free of client-library retries, pools and logging.
+
+// respError is an error reply from the server ("-WRONGPASS ...").
+type respError string
+
+func (e respError) Error() string { return string(e) }
+
+// roundTrip sends every command in one write and reads one reply per
+// command. The first error reply is returned as a respError.
+func roundTrip(ctx context.Context, addr string, timeout time.Duration, cmds ...[]string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	var b strings.Builder
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "*%d\r\n", len(c))
+		for _, a := range c {
+			fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+		}
+	}
+	if _, err := conn.Write([]byte(b.String())); err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(conn)
+	replies := make([]string, 0, len(cmds))
+	for range cmds {
+		s, err := readReply(r)
+		if err != nil {
+			return replies, err
+		}
+		replies = append(replies, s)
+	}
+	return replies, nil
+}
+
+// readReply reads one reply; arrays are flattened to their elements joined
+// by newlines (enough for the lifecycle commands used here).
+func readReply(r *bufio.Reader) (string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("empty reply line")
+	}
+	switch line[0] {
+	case '+', ':':
+		return line[1:], nil
+	case '-':
+		return "", respError(line[1:])
+	case '$':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", err
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil {
+			return "", err
+		}
+		parts := make([]string, 0, max(n, 0))
+		for range n {
+			s, err := readReply(r)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, "\n"), nil
+	}
+	return "", fmt.Errorf("unexpected reply %q", line)
+}
