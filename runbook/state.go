@@ -87,10 +87,10 @@ func (s State) Applies(id string) (applies, known bool, why string) {
 	}
 	w := st.When
 	if len(w.SourceKinds) > 0 && !slices.Contains(w.SourceKinds, s.sourceKind) {
-		return false, true, fmt.Sprintf("only for a %s source; this one is %s", strings.Join(w.SourceKinds, "/"), s.sourceKind)
+		return false, true, fmt.Sprintf("only for source kind %s; this one is %s", strings.Join(w.SourceKinds, "/"), s.sourceKind)
 	}
 	if len(w.TargetKinds) > 0 && !slices.Contains(w.TargetKinds, s.targetKind) {
-		return false, true, fmt.Sprintf("only for a %s target; this one is %s", strings.Join(w.TargetKinds, "/"), s.targetKind)
+		return false, true, fmt.Sprintf("only for target kind %s; this one is %s", strings.Join(w.TargetKinds, "/"), s.targetKind)
 	}
 	if w.Decision != "" {
 		d := s.Get(w.Decision)
@@ -137,7 +137,11 @@ func (s State) blocker(id string) string {
 	step := s.rb.Step(id)
 	for _, n := range step.Needs {
 		if eff := s.Effective(n); !settled(eff) {
-			return fmt.Sprintf("%s needs %s, which is %s", id, n, eff)
+			what := string(eff)
+			if eff == Ready {
+				what = "ready but not run yet"
+			}
+			return fmt.Sprintf("%s needs %s, which is %s", id, n, what)
 		}
 	}
 	for _, n := range step.AfterRun {
@@ -154,4 +158,25 @@ func (s State) Blocker(id string) string {
 		return fmt.Sprintf("%s does not apply: %s", id, why)
 	}
 	return s.blocker(id)
+}
+
+// Glyph is a status's symbol, so colour is never the only signal.
+func Glyph(s Status) string {
+	switch s {
+	case Ready:
+		return "○"
+	case Running:
+		return "◐"
+	case Done:
+		return "✓"
+	case Failed:
+		return "✗"
+	case Skipped:
+		return "↷"
+	case Interrupted:
+		return "!"
+	case NotApplied:
+		return "–"
+	}
+	return "·"
 }

@@ -1,0 +1,39 @@
+# cutover: make lab (the console on the practice lab), make test.
+GO      ?= go
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LABDIR  ?= .lab
+KEYS    ?= 200000
+
+.PHONY: build lab test deps vet bench screenshots fuzz
+
+build:
+	$(GO) build -o cutover .
+
+# Real servers and tmux for the tests and the lab, from the OS packages.
+deps:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v redis-sentinel >/dev/null || missing="$$missing redis-sentinel"; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lab: deps build
+	./cutover lab --dir $(LABDIR) --keys $(KEYS)
+
+vet:
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./steps/rdb/
+
+screenshots: deps build
+	./scripts/screenshots.sh

@@ -1,0 +1,96 @@
+// Command cutover is a terminal runbook console for moving a cache off AWS
+// ElastiCache onto self-managed Redis/Valkey.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// cli is the command line. Each command is a struct with a Run method.
+type cli struct {
+	Plan    planCmd    `cmd:"" help:"Print every phase and step with its status and, for actions, the exact plan."`
+	Run     runCmd     `cmd:"" help:"Run one step without the console (for rehearsals and scripts)."`
+	Status  statusCmd  `cmd:"" help:"Print each step's state (--json for scripts)."`
+	Version versionCmd `cmd:"" help:"Print the version."`
+}
+
+// exitError carries an exit code: 1 a failed check or action, 2 a usage or
+// config error.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{2, fmt.Errorf(format, args...)}
+}
+
+func failed(err error) error { return &exitError{1, err} }
+
+// io the commands write to; tests swap them.
+type stdio struct {
+	out, err io.Writer
+	in       io.Reader
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], stdio{os.Stdout, os.Stderr, os.Stdin}))
+}
+
+func run(args []string, s stdio) (code int) {
+	var c cli
+	exited := false
+	parser, err := kong.New(&c,
+		kong.Name("cutover"),
+		kong.Description("A runbook console for moving a cache off AWS ElastiCache onto self-managed Redis/Valkey."),
+		kong.Writers(s.out, s.err),
+		kong.Exit(func(n int) { exited, code = true, n; panic(exitSignal{}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintln(s.err, "cutover:", err)
+		return 2
+	}
+	defer func() {
+		// kong calls Exit after printing --help; unwind to here.
+		if r := recover(); r != nil {
+			if _, ok := r.(exitSignal); !ok || !exited {
+				panic(r)
+			}
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(s.err, "cutover: %v (see cutover --help)\n", err)
+		return 2
+	}
+	if err := ctx.Run(s); err != nil {
+		fmt.Fprintln(s.err, "cutover:", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 2
+	}
+	return 0
+}
+
+type exitSignal struct{}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(s stdio) error {
+	fmt.Fprintf(s.out, "cutover %s\n", version)
+	return nil
+}
