@@ -1,0 +1,74 @@
+package labtest
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRedisWithPassword(t *testing.T) {
+	t.Parallel()
+	r := Redis(t, WithPassword("pw1"), WithConfig("maxmemory 32mb"))
+	ctx := context.Background()
+	c := client(r.Addr(), "pw1")
+	defer c.Close()
+	if got, err := c.ConfigGet(ctx, "maxmemory").Result(); err != nil || got["maxmemory"] != "33554432" {
+		t.Fatalf("maxmemory: %v %v", got, err)
+	}
+	anon := client(r.Addr(), "")
+	defer anon.Close()
+	if err := anon.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Fatalf("PING without password: want NOAUTH, got %v", err)
+	}
+}
+
+func TestSentinelTopologyFailsOver(t *testing.T) {
+	t.Parallel()
+	tp := Sentinel(t)
+	ctx := context.Background()
+	if n := len(tp.SentinelAddrs()); n != 3 {
+		t.Fatalf("%d sentinels", n)
+	}
+	s := client(tp.SentinelAddrs()[0], "")
+	defer s.Close()
+	if err := s.Do(ctx, "SENTINEL", "FAILOVER", tp.Master).Err(); err != nil {
+		t.Fatalf("SENTINEL FAILOVER right after readiness: %v", err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		addr, err := s.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", tp.Master).StringSlice()
+		if err == nil && len(addr) == 2 && addr[0] == tp.Replica.Host {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("master still %v (%v)", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fatalTB records Fatalf instead of failing the real test.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func TestMissingRedisFailsWithHint(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	f := &fatalTB{TB: t}
+	var wg sync.WaitGroup
+	wg.Go(func() { Redis(f) })
+	wg.Wait()
+	if !strings.Contains(f.msg, "redis-server not found: install it with `apt-get install redis-server`") {
+		t.Fatalf("want the install hint, got %q", f.msg)
+	}
+}
