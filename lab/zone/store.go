@@ -152,8 +152,9 @@ func (s *Store) Get(name, typ string) (Record, bool) {
 	return clone(r), ok
 }
 
-// Exists reports whether any record set has this name, which tells an
-// empty answer (the name exists) from NXDOMAIN.
+// Exists reports whether the name exists in its zone: it is the apex, owns
+// a record set, or has a descendant that does. That tells an empty answer
+// from NXDOMAIN.
 func (s *Store) Exists(name string) bool {
 	n, err := Canonical(name)
 	if err != nil {
@@ -165,8 +166,11 @@ func (s *Store) Exists(name string) bool {
 	if z == nil {
 		return false
 	}
+	if n == z.Name {
+		return true
+	}
 	for k := range z.records {
-		if k.name == n {
+		if k.name == n || strings.HasSuffix(k.name, "."+n) {
 			return true
 		}
 	}

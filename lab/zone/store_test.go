@@ -89,8 +89,13 @@ func TestReplaceCNAMEWithABatch(t *testing.T) {
 	if len(got) != 1 || got[0].Type != "A" || !slices.Equal(got[0].Values, []string{"127.0.10.2", "127.0.10.3"}) {
 		t.Fatalf("List = %+v", got)
 	}
-	if !s.Exists("CACHE.lab.internal.") || s.Exists("nope.lab.internal") {
-		t.Fatal("Exists is wrong")
+	if err := s.Set("Z0LAB", Record{Name: "a.deep.lab.internal", Type: "A", Values: []string{"127.0.0.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"CACHE.lab.internal.": true, "deep.lab.internal": true, "lab.internal": true, "nope.lab.internal": false, "x.a.deep.lab.internal": false, "example.com": false} {
+		if got := s.Exists(name); got != want {
+			t.Errorf("Exists(%q) = %v, want %v", name, got, want)
+		}
 	}
 }
 
