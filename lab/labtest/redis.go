@@ -29,6 +29,12 @@ func WithHost(host string) Option {
 	return func(c *servers.RedisConfig) { c.Host = host }
 }
 
+// WithPort uses port instead of a free one (see servers.FreePort for a
+// port free on several hosts).
+func WithPort(port int) Option {
+	return func(c *servers.RedisConfig) { c.Port = port }
+}
+
 // WithReplicaOf makes the server a replica of primary (host:port).
 func WithReplicaOf(primary string) Option {
 	return func(c *servers.RedisConfig) { c.ReplicaOf = primary }

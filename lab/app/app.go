@@ -1,0 +1,215 @@
+// Package app is the practice lab's simulated application: a few workers
+// that read and write through the cache's DNS name at a steady rate, so the
+// INFO panes show real traffic move when the CNAME is swapped.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+)
+
+// ClientName is what every connection calls itself (CLIENT SETNAME).
+const ClientName = "lab-app"
+
+// Config describes the application.
+type Config struct {
+	Addr      string            // DNS name and port, e.g. cache.lab.internal:6379
+	DNS       string            // host:port of the DNS server that resolves Addr
+	Passwords map[string]string // password by resolved IP address
+	// HitKey returns the name of a key that the data set holds; GETs of it
+	// are the app's hits.
+	HitKey     func(r *rand.Rand) string
+	Rate       int           // operations per second, all workers together (default 200)
+	Workers    int           // default 4
+	MaxConnAge time.Duration // connections are replaced after this (default 30s), so a CNAME swap is followed without a restart
+}
+
+// App is a running simulated application.
+type App struct {
+	cfg      Config
+	resolver *net.Resolver
+	client   atomic.Pointer[redis.Client]
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	restarts atomic.Int64
+
+	ops, hits, misses, sets, errs, dials atomic.Int64
+
+	mu        sync.Mutex
+	lastErr   string
+	lastErrAt time.Time
+	lastAddr  string
+	conns     map[string]int
+}
+
+// Status is a snapshot of the app's counters.
+type Status struct {
+	Ops, Hits, Misses, Sets, Errors int64
+	Dials                           int64          // connections opened
+	Restarts                        int64          // calls to Restart
+	LastError                       string         // the most recent failure, if any
+	LastErrorAt                     time.Time      // when it happened
+	LastAddr                        string         // ip:port of the most recent connection
+	Conns                           map[string]int // open connections by server ip:port
+}
+
+// Start starts the workers; they run until Close.
+func Start(cfg Config) (*App, error) {
+	switch {
+	case cfg.Addr == "":
+		return nil, errors.New("app: no Addr: give the cache's DNS name and port, e.g. cache.lab.internal:6379")
+	case cfg.DNS == "":
+		return nil, errors.New("app: no DNS server address: give the lab DNS server's host:port")
+	case cfg.HitKey == nil:
+		return nil, errors.New("app: no HitKey: give a function naming keys the data set holds")
+	case len(cfg.Passwords) == 0:
+		return nil, errors.New("app: no Passwords: map each server IP the name may resolve to to its password")
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return nil, fmt.Errorf("app: Addr %q is not name:port: %v", cfg.Addr, err)
+	}
+	if cfg.Rate <= 0 {
+		cfg.Rate = 200
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.MaxConnAge <= 0 {
+		cfg.MaxConnAge = 30 * time.Second
+	}
+	a := &App{cfg: cfg, resolver: newResolver(cfg.DNS), conns: map[string]int{}}
+	a.client.Store(a.newClient())
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	interval := time.Duration(cfg.Workers) * time.Second / time.Duration(cfg.Rate)
+	for w := range cfg.Workers {
+		a.wg.Go(func() { a.work(ctx, w, interval) })
+	}
+	return a, nil
+}
+
+func (a *App) newClient() *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Addr:       a.cfg.Addr,
+		Dialer:     a.dial,
+		ClientName: ClientName,
+		Protocol:   2, DisableIdentity: true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		PoolSize:                 a.cfg.Workers,
+		ConnMaxLifetime:          a.cfg.MaxConnAge,
+		DialTimeout:              dialTimeout,
+		ReadTimeout:              time.Second,
+		WriteTimeout:             time.Second,
+		MaxRetries:               1,
+	})
+}
+
+// Restart closes every connection and reconnects, resolving the name again,
+// as a rolling restart of an application does.
+func (a *App) Restart() {
+	old := a.client.Swap(a.newClient())
+	a.restarts.Add(1)
+	_ = old.Close()
+}
+
+// Close stops the workers and closes the connections.
+func (a *App) Close() {
+	a.cancel()
+	a.wg.Wait()
+	_ = a.client.Load().Close()
+}
+
+// work runs one worker: 70% GETs of seeded keys, 15% GETs of absent keys,
+// 15% SETs of the app's own keys.
+func (a *App) work(ctx context.Context, id int, interval time.Duration) {
+	r := rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		opCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		a.op(opCtx, r)
+		cancel()
+	}
+}
+
+func (a *App) op(ctx context.Context, r *rand.Rand) {
+	c := a.client.Load()
+	var err error
+	switch x := r.IntN(100); {
+	case x < 70:
+		err = a.get(ctx, c, a.cfg.HitKey(r))
+	case x < 85:
+		err = a.get(ctx, c, "app:absent:"+strconv.Itoa(r.IntN(1_000_000)))
+	default:
+		err = c.Set(ctx, "app:"+ClientName+":"+strconv.Itoa(r.IntN(10_000)), time.Now().UnixMilli(), time.Hour).Err()
+		if err == nil {
+			a.sets.Add(1)
+		}
+	}
+	a.ops.Add(1)
+	// A client closed by Restart mid-operation is not the server's fault.
+	if err != nil && !errors.Is(err, redis.ErrClosed) && ctx.Err() == nil {
+		a.errs.Add(1)
+		a.mu.Lock()
+		a.lastErr, a.lastErrAt = err.Error(), time.Now()
+		a.mu.Unlock()
+	}
+}
+
+func (a *App) get(ctx context.Context, c *redis.Client, key string) error {
+	err := c.Get(ctx, key).Err()
+	switch {
+	case err == nil:
+		a.hits.Add(1)
+	case errors.Is(err, redis.Nil):
+		a.misses.Add(1)
+		return nil
+	}
+	return err
+}
+
+func (a *App) connected(addr string) {
+	a.dials.Add(1)
+	a.mu.Lock()
+	a.lastAddr = addr
+	a.conns[addr]++
+	a.mu.Unlock()
+}
+
+func (a *App) disconnected(addr string) {
+	a.mu.Lock()
+	if a.conns[addr]--; a.conns[addr] <= 0 {
+		delete(a.conns, addr)
+	}
+	a.mu.Unlock()
+}
+
+// Status returns the counters.
+func (a *App) Status() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	conns := make(map[string]int, len(a.conns))
+	for k, v := range a.conns {
+		conns[k] = v
+	}
+	return Status{
+		Ops: a.ops.Load(), Hits: a.hits.Load(), Misses: a.misses.Load(), Sets: a.sets.Load(), Errors: a.errs.Load(),
+		Dials: a.dials.Load(), Restarts: a.restarts.Load(),
+		LastError: a.lastErr, LastErrorAt: a.lastErrAt, LastAddr: a.lastAddr, Conns: conns,
+	}
+}
