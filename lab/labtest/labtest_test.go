@@ -8,7 +8,19 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
+
+// client is a plain RESP2 client without CLIENT SETINFO or maintenance
+// notifications.
+func client(addr, password string) *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Addr: addr, Password: password, Protocol: 2, DisableIdentity: true, MaxRetries: -1,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+}
 
 func TestRedisWithPassword(t *testing.T) {
 	t.Parallel()

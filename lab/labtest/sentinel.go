@@ -3,14 +3,8 @@ package labtest
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/cutover/cutover/lab/servers"
 )
@@ -58,84 +52,8 @@ func Sentinel(t testing.TB) *Topology {
 		t.Cleanup(s.Stop)
 		tp.Sentinels = append(tp.Sentinels, s)
 	}
-	if err := tp.waitReady(ctx); err != nil {
-		t.Fatalf("labtest: sentinel topology on %s not ready: %v", b, err)
+	if err := servers.SentinelsReady(ctx, tp.Master, []string{tp.Replica.Addr()}, tp.Sentinels...); err != nil {
+		t.Fatalf("labtest: topology on %s: %v", b, err)
 	}
 	return tp
-}
-
-func (tp *Topology) waitReady(ctx context.Context) error {
-	var last error
-	for {
-		if last = tp.ready(ctx); last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return last
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func (tp *Topology) ready(ctx context.Context) error {
-	for _, s := range tp.Sentinels {
-		if err := tp.sentinelReady(ctx, s.Addr()); err != nil {
-			return fmt.Errorf("sentinel %s: %w", s.Addr(), err)
-		}
-	}
-	return nil
-}
-
-func (tp *Topology) sentinelReady(ctx context.Context, addr string) error {
-	c := client(addr, "")
-	defer c.Close()
-	if err := c.Do(ctx, "SENTINEL", "CKQUORUM", tp.Master).Err(); err != nil {
-		return err
-	}
-	m, err := fields(c.Do(ctx, "SENTINEL", "MASTER", tp.Master).Result())
-	if err != nil {
-		return err
-	}
-	if m["num-other-sentinels"] != "2" {
-		return fmt.Errorf("knows %s other sentinels, want 2", m["num-other-sentinels"])
-	}
-	replicas, err := c.Do(ctx, "SENTINEL", "REPLICAS", tp.Master).Slice()
-	if err != nil {
-		return err
-	}
-	for _, r := range replicas {
-		f, err := fields(r, nil)
-		if err == nil && f["ip"] == tp.Replica.Host && f["port"] == strconv.Itoa(tp.Replica.Port) &&
-			f["master-link-status"] == "ok" && !strings.Contains(f["flags"], "down") {
-			return nil
-		}
-	}
-	return fmt.Errorf("replica %s not yet seen with its link up", tp.Replica.Addr())
-}
-
-// fields turns a RESP2 flat key/value array into a map.
-func fields(v any, err error) (map[string]string, error) {
-	if err != nil {
-		return nil, err
-	}
-	list, ok := v.([]any)
-	if !ok || len(list)%2 != 0 {
-		return nil, fmt.Errorf("unexpected reply %T", v)
-	}
-	m := make(map[string]string, len(list)/2)
-	for i := 0; i < len(list); i += 2 {
-		m[fmt.Sprint(list[i])] = fmt.Sprint(list[i+1])
-	}
-	return m, nil
-}
-
-// client is a plain RESP2 client with short timeouts and no extras (no
-// CLIENT SETINFO, no maintenance notifications) for readiness probes.
-func client(addr, password string) *redis.Client {
-	return redis.NewClient(&redis.Options{
-		Addr: addr, Password: password, Protocol: 2, DisableIdentity: true,
-		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: -1,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-	})
 }

@@ -45,7 +45,7 @@ func prepareDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	killStale(dir)
+	KillStale(dir)
 	return nil
 }
 

@@ -21,7 +21,7 @@ func (e respError) Error() string { return string(e) }
 
 // roundTrip sends every command in one write and reads one reply per
 // command. The first error reply is returned as a respError.
-func roundTrip(ctx context.Context, addr string, timeout time.Duration, cmds ...[]string) ([]string, error) {
+func roundTrip(ctx context.Context, addr string, timeout time.Duration, cmds ...[]string) ([]any, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var d net.Dialer
@@ -44,7 +44,7 @@ func roundTrip(ctx context.Context, addr string, timeout time.Duration, cmds ...
 		return nil, err
 	}
 	r := bufio.NewReader(conn)
-	replies := make([]string, 0, len(cmds))
+	replies := make([]any, 0, len(cmds))
 	for range cmds {
 		s, err := readReply(r)
 		if err != nil {
@@ -55,46 +55,48 @@ func roundTrip(ctx context.Context, addr string, timeout time.Duration, cmds ...
 	return replies, nil
 }
 
-// readReply reads one reply; arrays are flattened to their elements joined
-// by newlines (enough for the lifecycle commands used here).
-func readReply(r *bufio.Reader) (string, error) {
+// readReply reads one reply: a string (simple or bulk), an int64, nil (null
+// bulk) or a []any.
+func readReply(r *bufio.Reader) (any, error) {
 	line, err := r.ReadString('\n')
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
-		return "", fmt.Errorf("empty reply line")
+		return nil, fmt.Errorf("empty reply line")
 	}
 	switch line[0] {
-	case '+', ':':
+	case '+':
 		return line[1:], nil
 	case '-':
-		return "", respError(line[1:])
+		return nil, respError(line[1:])
+	case ':':
+		return strconv.ParseInt(line[1:], 10, 64)
 	case '$':
 		n, err := strconv.Atoi(line[1:])
 		if err != nil || n < 0 {
-			return "", err
+			return nil, err
 		}
 		buf := make([]byte, n+2)
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return "", err
+			return nil, err
 		}
 		return string(buf[:n]), nil
 	case '*':
 		n, err := strconv.Atoi(line[1:])
-		if err != nil {
-			return "", err
+		if err != nil || n < 0 {
+			return nil, err
 		}
-		parts := make([]string, 0, max(n, 0))
+		items := make([]any, 0, n)
 		for range n {
-			s, err := readReply(r)
+			v, err := readReply(r)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			parts = append(parts, s)
+			items = append(items, v)
 		}
-		return strings.Join(parts, "\n"), nil
+		return items, nil
 	}
-	return "", fmt.Errorf("unexpected reply %q", line)
+	return nil, fmt.Errorf("unexpected reply %q", line)
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func do(t *testing.T, addr string, cmds ...[]string) ([]string, error) {
+func do(t *testing.T, addr string, cmds ...[]string) ([]any, error) {
 	t.Helper()
 	return roundTrip(context.Background(), addr, 2*time.Second, cmds...)
 }
@@ -163,10 +163,11 @@ func TestSentinelFailsOverToReplica(t *testing.T) {
 
 	// The sentinel must know the replica under its own address before the
 	// primary goes, or it has nothing to promote.
-	waitFor(t, 10*time.Second, "sentinel to see the replica", func() bool {
-		got, err := do(t, s.Addr(), []string{"SENTINEL", "REPLICAS", "mymaster"})
-		return err == nil && strings.Contains(got[0], replica.Addr()) && strings.Contains(got[0], "master-link-status\nok")
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := SentinelsReady(ctx, "mymaster", []string{replica.Addr()}, s); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("replica seen after %s", time.Since(t0))
 	if err := primary.Kill(); err != nil {
 		t.Fatal(err)
@@ -174,7 +175,8 @@ func TestSentinelFailsOverToReplica(t *testing.T) {
 	_ = primary.Wait()
 	waitFor(t, 15*time.Second, "failover to the replica", func() bool {
 		got, err := do(t, s.Addr(), []string{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"})
-		return err == nil && got[0] == replica.Host+"\n"+strconv.Itoa(replica.Port)
+		addr, _ := got[0].([]any)
+		return err == nil && len(addr) == 2 && addr[0] == replica.Host && addr[1] == strconv.Itoa(replica.Port)
 	})
 	t.Logf("failover after %s", time.Since(t0))
 }
