@@ -1,0 +1,47 @@
+package probes
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/cutover/cutover/lab/labtest"
+	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/runbook"
+)
+
+// target is a standalone target endpoint at addr with a password.
+func target(addr, password string) runbook.Endpoint {
+	return runbook.Endpoint{Kind: "standalone", URL: "redis://" + addr,
+		Secret: runbook.Secret{Env: "TARGET_PASSWORD", Value: password}}
+}
+
+func source(addr, password string) runbook.Endpoint {
+	return runbook.Endpoint{Kind: "redis", URL: "redis://" + addr,
+		Secret: runbook.Secret{Env: "SOURCE_PASSWORD", Value: password}}
+}
+
+// redisPW starts a password-protected server.
+func redisPW(t *testing.T, pw string, conf ...string) *servers.Redis {
+	t.Helper()
+	return labtest.Redis(t, labtest.WithPassword(pw), labtest.WithConfig(conf...))
+}
+
+// closedAddr is a loopback address where nothing listens.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func wantContains(t *testing.T, got, want string) {
+	t.Helper()
+	if !strings.Contains(got, want) {
+		t.Fatalf("got %q, want it to contain %q", got, want)
+	}
+}
