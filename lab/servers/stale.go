@@ -11,10 +11,10 @@ import (
 )
 
 // KillStale kills the servers named by pid files in dir that a previous run
-// left behind by a crash of the parent or a SIGKILLed test. StartRedis and
-// StartSentinel call it; call it before removing such a dir yourself. A pid is only
-// killed while it still is a redis-server/redis-sentinel, and, when its
-// working directory is readable, one working in dir: pids get reused.
+// left behind (a crash of the parent, a SIGKILLed test). StartRedis and
+// StartSentinel call it; call it yourself before removing such a dir. A pid
+// is only killed while it still is a redis-server/redis-sentinel and, when
+// its working directory is readable, one working in dir: pids get reused.
 func KillStale(dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
 	for _, f := range files {
