@@ -12,9 +12,14 @@ import (
 type planCmd struct {
 	configFlag
 	Timeout time.Duration `default:"15s" help:"How long each action may take to work out its plan."`
+	Table   bool          `help:"Print the runbook as a Markdown table (phase, step, kind, gate, what it proves); needs no config."`
 }
 
 func (c *planCmd) Run(s stdio) error {
+	if c.Table {
+		fmt.Fprint(s.out, runbookTable(runbook.New()))
+		return nil
+	}
 	eng, notes, err := loadEngine(c.configFlag)
 	if err != nil {
 		return err
@@ -100,6 +105,24 @@ func wrap(s string, width int) string {
 		}
 		b.WriteString(w)
 		n += len(w)
+	}
+	return b.String()
+}
+
+// runbookTable is the README's runbook table, generated so it stays true.
+func runbookTable(rb *runbook.Runbook) string {
+	var b strings.Builder
+	b.WriteString("| phase | step | kind | gate | what it proves or does |\n|---|---|---|---|---|\n")
+	for _, s := range rb.Steps {
+		about := s.About
+		if len(s.Options) > 0 {
+			var ids []string
+			for _, o := range s.Options {
+				ids = append(ids, "`"+o.ID+"`")
+			}
+			about += " Options: " + strings.Join(ids, ", ") + "."
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", s.Phase, s.ID, s.Kind, gateOf(s), about)
 	}
 	return b.String()
 }
