@@ -91,8 +91,9 @@ func Client(ep runbook.Endpoint, purpose string, opts ...Option) *redis.Client {
 // baseOptions are what every cutover connection shares: RESP2 (flat
 // replies, and what every engine speaks), no CLIENT SETINFO or maintenance
 // notifications (commands ElastiCache may refuse and that would skew the
-// command counts), and no retries: a command is sent at most once, and the
-// pool's health check drops dead connections before reuse.
+// command counts), and no retries: a command is sent at most once and a
+// failed dial fails at once; the pool's health check drops dead
+// connections before reuse.
 func baseOptions(s settings, purpose string) *redis.Options {
 	name := "cutover-" + sanitizeName(purpose)
 	return &redis.Options{
@@ -105,6 +106,7 @@ func baseOptions(s settings, purpose string) *redis.Options {
 		PoolSize:        s.poolSize,
 		MaxIdleConns:    s.poolSize,
 		MaxRetries:      -1,
+		DialerRetries:   1,
 		OnConnect: func(ctx context.Context, cn *redis.Conn) error {
 			// Some servers refuse CLIENT SETNAME; the name is a courtesy.
 			_ = cn.ClientSetName(ctx, name).Err()

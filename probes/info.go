@@ -302,3 +302,14 @@ func atof(s string) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
 }
+
+// ReplicaLag is the largest lag among a primary's replicas: bytes behind
+// (master_repl_offset - the replica's offset) and seconds since its last
+// ack. ok is false without replicas.
+func (in Info) ReplicaLag() (bytes, seconds int64, ok bool) {
+	for _, s := range in.Slaves {
+		bytes = max(bytes, in.MasterReplOffset-s.Offset)
+		seconds = max(seconds, s.Lag)
+	}
+	return bytes, seconds, len(in.Slaves) > 0
+}

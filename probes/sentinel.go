@@ -32,6 +32,7 @@ func FailoverClient(t runbook.Target, purpose string, opts ...Option) *redis.Cli
 		PoolSize:         b.PoolSize,
 		MaxIdleConns:     b.MaxIdleConns,
 		MaxRetries:       b.MaxRetries,
+		DialerRetries:    b.DialerRetries,
 		OnConnect:        b.OnConnect,
 	}
 	if u, err := url.Parse(t.URL); err == nil && u.Scheme == "rediss" {
