@@ -124,19 +124,23 @@ type Lab struct {
 // Duration reads "1s", "2m".
 type Duration struct{ time.Duration }
 
-// UnmarshalYAML parses a Go duration string.
-func (d *Duration) UnmarshalYAML(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+// UnmarshalYAML parses a Go duration string. It takes the node, not the
+// bytes, so a bad value can be reported with its field and line.
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	if _, scalar := n.(ast.ScalarNode); !scalar {
+		return &nodeError{node: n, msg: "is not a single value; write a duration like 1s, 500ms or 2m"}
+	}
+	s := n.GetToken().Value
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration (write it like 1s, 500ms or 2m)", s)
+		return &nodeError{node: n, msg: fmt.Sprintf("%q is not a duration; write it like 1s, 500ms or 2m", s)}
 	}
 	d.Duration = v
 	return nil
 }
 
 // Defaults for fields left out.
-func (c *Config) applyDefaults() {
+func (c *Config) applyDefaults(getenv func(string) string) {
 	def := func(p *string, v string) {
 		if *p == "" {
 			*p = v
@@ -177,27 +181,8 @@ func (c *Config) applyDefaults() {
 		t.BaselineWindow.Duration = 30 * time.Second
 	}
 	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
-		c.AWS.Region = os.Getenv("AWS_REGION")
+		c.AWS.Region = getenv("AWS_REGION")
 	}
-}
-
-// ConfigError names the file, line and field that are wrong.
-type ConfigError struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *ConfigError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc += ":" + strconv.Itoa(e.Line)
-	}
-	if e.Field == "" {
-		return loc + ": " + e.Msg
-	}
-	return loc + ": " + e.Field + ": " + e.Msg
 }
 
 // LoadConfig reads, validates and resolves a config file. getenv is the
@@ -212,39 +197,28 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, nil, err)
 	}
 	var c Config
 	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict()); err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, file, err)
 	}
-	c.Path = path
-	c.Dir = filepath.Dir(path)
-	c.applyDefaults()
+	// Paths in the file are relative to the file, wherever cutover runs.
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, &ConfigError{File: path, Msg: err.Error()}
+	}
+	c.Path, c.Dir = path, dir
+	c.applyDefaults(getenv)
 	v := &validator{file: path, ast: file, getenv: getenv, dir: c.Dir}
 	v.config(&c)
 	if v.err != nil {
 		return nil, v.err
 	}
-	c.Journal = v.abs(c.Journal)
-	c.Log = v.abs(c.Log)
-	return &c, nil
-}
-
-func yamlError(path string, err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		line := 0
-		if t := ye.GetToken(); t != nil && t.Position != nil {
-			line = t.Position.Line
-		}
-		msg := ye.GetMessage()
-		if strings.Contains(msg, "unknown field") {
-			msg += " (see the config reference in the README)"
-		}
-		return &ConfigError{File: path, Line: line, Msg: msg}
+	for _, p := range []*string{&c.Journal, &c.Log, &c.Source.TLS.CAFile, &c.Target.TLS.CAFile, &c.Target.DataDir} {
+		*p = v.abs(*p)
 	}
-	return &ConfigError{File: path, Msg: err.Error()}
+	return &c, nil
 }
 
 // validator collects the first problem, with the line of the field.
@@ -289,6 +263,9 @@ func (v *validator) abs(p string) string {
 }
 
 func (v *validator) config(c *Config) {
+	if v.abs(c.Log) == v.abs(c.Journal) {
+		v.fail("log", "is the journal file; give the log its own path, like cutover.log")
+	}
 	if c.PollInterval.Duration < 100*time.Millisecond || c.PollInterval.Duration > time.Minute {
 		v.fail("poll_interval", "%s is out of range; use between 100ms and 1m", c.PollInterval.Duration)
 	}
@@ -308,6 +285,9 @@ func (v *validator) config(c *Config) {
 	}
 	v.oneOf("target.kind", c.Target.Kind, "standalone", "sentinel", "cluster")
 	v.redisURL("target.url", c.Target.URL)
+	if sameServer(c.Source.URL, c.Target.URL) {
+		v.fail("target.url", "is the same server as source.url; the target must be another server, or loading it would overwrite the source")
+	}
 	v.secret("target", &c.Target.Secret, true)
 	v.tls("target.tls", c.Target.Endpoint)
 	if c.Target.ReplicationGroup != "" {
@@ -392,6 +372,14 @@ func (v *validator) redisURL(field, raw string) {
 	if u.Path != "" && u.Path != "/" && u.Path != "/0" {
 		v.fail(field, "selects database %s; cutover migrates every database, so leave the path out", strings.TrimPrefix(u.Path, "/"))
 	}
+}
+
+// sameServer tells whether two valid Redis URLs name the same host and port.
+func sameServer(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	return errA == nil && errB == nil && ua.Port() != "" &&
+		strings.EqualFold(ua.Hostname(), ub.Hostname()) && ua.Port() == ub.Port()
 }
 
 func (v *validator) hostPort(field, s string) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -168,11 +169,16 @@ func (s State) canStart(step *Step, cur StepState, e Event) error {
 	if err := s.ready(step); err != nil {
 		return err
 	}
-	if step.Kind != Action || step.Gate == NoGate {
+	// A zero Gate is no gate: most actions in the definition leave it out.
+	if step.Kind != Action || step.Gate == NoGate || step.Gate == "" {
 		return nil
 	}
 	if e.Plan == nil {
 		return fmt.Errorf("%s is gated: it starts only with the plan the operator confirmed", step.ID)
+	}
+	if e.Plan.Resource == "" {
+		// Typing "" to confirm would make the gate a formality.
+		return fmt.Errorf("%s is gated but its plan names no resource to confirm; the step's executor must set Plan.Resource", step.ID)
 	}
 	if e.Confirmed != e.Plan.Resource {
 		return fmt.Errorf("%s: confirmation %q does not match %q", step.ID, e.Confirmed, e.Plan.Resource)
@@ -181,7 +187,7 @@ func (s State) canStart(step *Step, cur StepState, e Event) error {
 		if e.Second == "" {
 			return fmt.Errorf("%s needs a second operator to confirm", step.ID)
 		}
-		if e.Second == e.Operator {
+		if strings.EqualFold(strings.TrimSpace(e.Second), strings.TrimSpace(e.Operator)) {
 			return fmt.Errorf("%s: the second operator must be someone other than %s", step.ID, e.Operator)
 		}
 	}

@@ -17,6 +17,7 @@ type Journal struct {
 	f      *os.File
 	redact *Redactor
 	seq    int
+	end    int64 // offset after the last whole line
 }
 
 // Replay is what reading a journal found.
@@ -86,7 +87,7 @@ func OpenJournal(path string, rep *Replay, redact *Redactor) (*Journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	j := &Journal{path: path, f: f, redact: redact}
+	j := &Journal{path: path, f: f, redact: redact, end: rep.validEnd}
 	if n := len(rep.Events); n > 0 {
 		j.seq = rep.Events[n-1].Seq
 	}
@@ -101,20 +102,37 @@ func (j *Journal) Append(ev Event) (Event, error) {
 	if err != nil {
 		return ev, fmt.Errorf("journal: encoding event: %w", err)
 	}
-	b = append(j.redact.ScrubBytes(b), '\n')
-	if _, err := j.f.Write(b); err != nil {
-		return ev, fmt.Errorf("journal %s: write: %w", j.path, err)
-	}
-	if err := j.f.Sync(); err != nil {
-		return ev, fmt.Errorf("journal %s: fsync: %w", j.path, err)
-	}
-	j.seq = ev.Seq
-	// Hand back what is on disk, so the state holds no secret either.
+	b = j.redact.ScrubBytes(b)
+	// Check what redaction left before it is written: a line that does not
+	// parse would make the whole journal unreadable on the next start.
+	// What is handed back is what is on disk, so the state holds no secret.
 	var written Event
 	if err := json.Unmarshal(b, &written); err != nil {
-		return ev, fmt.Errorf("journal: re-reading event: %w", err)
+		return ev, fmt.Errorf("journal: %s event for %s is not valid JSON once secrets are redacted (%v); nothing was written: use a longer, less common password", ev.Type, ev.Step, err)
 	}
+	if err := j.write(append(b, '\n')); err != nil {
+		return ev, err
+	}
+	j.seq = ev.Seq
 	return written, nil
+}
+
+// write appends and fsyncs one line. On failure it cuts the file back, so
+// a half-written line cannot end up in the middle of the journal once a
+// later append succeeds.
+func (j *Journal) write(line []byte) error {
+	_, err := j.f.Write(line)
+	if err == nil {
+		err = j.f.Sync()
+	}
+	if err != nil {
+		if terr := j.f.Truncate(j.end); terr == nil {
+			j.f.Seek(j.end, io.SeekStart)
+		}
+		return fmt.Errorf("journal %s: appending failed, nothing was recorded: %w", j.path, err)
+	}
+	j.end += int64(len(line))
+	return nil
 }
 
 // Close closes the file.

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,22 +18,32 @@ type Redactor struct {
 }
 
 // userinfo catches credentials in URLs that did not come from the config
-// (an error message quoting a URL, say).
-var userinfo = regexp.MustCompile(`(?i)\b(rediss?|https?)://([^:/@\s]*):[^@\s]+@`)
+// (an error message quoting a URL, say). It stops at a quote so that, run
+// over a JSON line, it never swallows the end of one string and the start
+// of another.
+var userinfo = regexp.MustCompile(`(?i)\b(rediss?|https?)://([^:/@\s"]*):[^@\s"]+@`)
 
-// awsKey catches AWS access key IDs and secret-looking assignments.
-var awsKey = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b|(?i)(aws_secret_access_key|aws_session_token|x-amz-security-token)(["'=:\s]+)[A-Za-z0-9/+=]{16,}`)
+// awsKey catches AWS access key IDs and secret-looking assignments; the
+// separator admits a backslash for quotes escaped inside a JSON string.
+var awsKey = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b|(?i)(aws_secret_access_key|aws_session_token|x-amz-security-token)(["'=:\s\\]+)[A-Za-z0-9/+=]{16,}`)
 
 // NewRedactor builds a redactor for these secret values (empty ones are
 // ignored). Longer secrets are replaced first so a secret that contains
-// another is removed whole.
+// another is removed whole. Each secret is also known in its JSON-escaped
+// forms: the journal is scrubbed after encoding, where a password holding
+// " \ < > or & no longer appears as typed.
 func NewRedactor(secrets ...string) *Redactor {
 	r := &Redactor{}
 	seen := map[string]bool{}
 	for _, s := range secrets {
-		if s != "" && !seen[s] {
-			seen[s] = true
-			r.secrets = append(r.secrets, s)
+		if s == "" {
+			continue
+		}
+		for _, form := range []string{s, jsonEscaped(s, true), jsonEscaped(s, false)} {
+			if !seen[form] {
+				seen[form] = true
+				r.secrets = append(r.secrets, form)
+			}
 		}
 	}
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
@@ -42,6 +53,17 @@ func NewRedactor(secrets ...string) *Redactor {
 	}
 	r.repl = strings.NewReplacer(pairs...)
 	return r
+}
+
+// jsonEscaped is s as it appears inside a JSON string, with or without
+// HTML escaping (encoding/json escapes < > & by default).
+func jsonEscaped(s string, html bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	enc.Encode(s) // a string always encodes
+	out := strings.TrimSuffix(b.String(), "\n")
+	return out[1 : len(out)-1]
 }
 
 // Redactor returns the redactor for the config's secrets.
