@@ -1,0 +1,233 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+)
+
+// callTimeout bounds each ElastiCache API call.
+const callTimeout = 20 * time.Second
+
+func (e *Executor) planElastiCache(cfg *runbook.Config) runbook.Plan {
+	group := cfg.Source.ReplicationGroup
+	name := Name(group, e.now())
+	return runbook.Plan{
+		Summary:  fmt.Sprintf("Snapshot replication group %s as %s and wait until it is available", group, name),
+		Resource: group,
+		Calls: []string{
+			fmt.Sprintf("elasticache:CreateSnapshot ReplicationGroupId=%s SnapshotName=%s (the minute of the run; an existing snapshot of that name is reused)", group, name),
+			fmt.Sprintf("elasticache:DescribeSnapshots SnapshotName=%s every %s until SnapshotStatus=available", name, e.poll()),
+		},
+		Warnings: []string{"ElastiCache takes the snapshot from a replica when the group has one; otherwise the primary forks and its latency may rise while the snapshot is written."},
+	}
+}
+
+func elastiCache(ctx context.Context, cfg *runbook.Config) (*elasticache.Client, error) {
+	ac, err := probes.AWSConfig(ctx, cfg.AWS)
+	if err != nil {
+		return nil, err
+	}
+	return elasticache.NewFromConfig(ac, func(o *elasticache.Options) { o.BaseEndpoint = probes.AWSEndpoint(cfg.AWS) }), nil
+}
+
+func (e *Executor) runElastiCache(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
+	cfg := env.Config
+	api, err := elastiCache(ctx, cfg)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	group := cfg.Source.ReplicationGroup
+	name := Name(group, e.now())
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	_, err = api.CreateSnapshot(cctx, &elasticache.CreateSnapshotInput{ReplicationGroupId: aws.String(group), SnapshotName: aws.String(name)})
+	cancel()
+	var exists *types.SnapshotAlreadyExistsFault
+	switch {
+	case errors.As(err, &exists):
+		env.Logf("snapshot %s already exists: waiting for it instead of taking another", name)
+	case err != nil:
+		return runbook.Result{}, awsErr("CreateSnapshot", err)
+	default:
+		env.Logf("CreateSnapshot %s of replication group %s requested", name, group)
+	}
+	snap, err := e.waitAvailable(ctx, api, name, report)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	env.Logf("snapshot %s is available", name)
+	return snapshotResult(snap), nil
+}
+
+// waitAvailable polls DescribeSnapshots until the snapshot is available.
+func (e *Executor) waitAvailable(ctx context.Context, api *elasticache.Client, name string, report func(runbook.Progress)) (types.Snapshot, error) {
+	start := time.Now()
+	tick := time.NewTicker(e.poll())
+	defer tick.Stop()
+	for {
+		snap, err := describe(ctx, api, name)
+		if err != nil {
+			return types.Snapshot{}, err
+		}
+		status := aws.ToString(snap.SnapshotStatus)
+		elapsed := time.Since(start)
+		report(runbook.Progress{Done: int64(elapsed.Seconds()), Unit: "seconds", Message: fmt.Sprintf("snapshot %s is %s", name, status)})
+		switch status {
+		case "available":
+			return snap, nil
+		case "failed", "deleted", "deleting":
+			return types.Snapshot{}, fmt.Errorf("snapshot %s is %s: look at the replication group's events in the ElastiCache console, then re-run migrate.snapshot", name, status)
+		}
+		select {
+		case <-ctx.Done():
+			return types.Snapshot{}, fmt.Errorf("stopped waiting for snapshot %s (status %s after %s): %w", name, status, elapsed.Round(time.Second), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+func describe(ctx context.Context, api *elasticache.Client, name string) (types.Snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := api.DescribeSnapshots(ctx, &elasticache.DescribeSnapshotsInput{SnapshotName: aws.String(name)})
+	if err != nil {
+		return types.Snapshot{}, awsErr("DescribeSnapshots", err)
+	}
+	if len(out.Snapshots) == 0 {
+		return types.Snapshot{}, fmt.Errorf("ElastiCache DescribeSnapshots: snapshot %s is not listed", name)
+	}
+	return out.Snapshots[0], nil
+}
+
+func snapshotResult(s types.Snapshot) runbook.Result {
+	name := aws.ToString(s.SnapshotName)
+	shards := Shards(s)
+	var size []string
+	var taken time.Time
+	for _, n := range s.NodeSnapshots {
+		if t := aws.ToTime(n.SnapshotCreateTime); t.After(taken) {
+			taken = t
+		}
+		if c := aws.ToString(n.CacheSize); c != "" {
+			size = append(size, aws.ToString(n.NodeGroupId)+" "+c)
+		}
+	}
+	outputs := map[string]string{"name": name, "shards": strconv.Itoa(shards)}
+	if !taken.IsZero() {
+		outputs["taken_at"] = strconv.FormatInt(taken.UnixMilli(), 10)
+	}
+	return runbook.Result{
+		OK:      true,
+		Summary: fmt.Sprintf("snapshot %s is available (%d shard(s))", name, shards),
+		Evidence: []runbook.Evidence{
+			{Name: "snapshot", Value: name, OK: true},
+			{Name: "status", Value: aws.ToString(s.SnapshotStatus), Want: "available", OK: true},
+			{Name: "engine", Value: strings.TrimSpace(aws.ToString(s.Engine) + " " + aws.ToString(s.EngineVersion)), OK: true},
+			{Name: "shards", Value: strconv.Itoa(shards), OK: true},
+			{Name: "cache size", Value: orDash(strings.Join(size, ", ")), OK: true},
+		},
+		Outputs: outputs,
+	}
+}
+
+// Shards counts the node groups a snapshot holds (one .rdb per shard when
+// exported).
+func Shards(s types.Snapshot) int {
+	groups := map[string]bool{}
+	for _, n := range s.NodeSnapshots {
+		groups[aws.ToString(n.NodeGroupId)] = true
+	}
+	if n := int(aws.ToInt32(s.NumNodeGroups)); n > len(groups) {
+		return n
+	}
+	return max(1, len(groups))
+}
+
+func (e *Executor) verifyElastiCache(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	api, err := elastiCache(ctx, env.Config)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	name := fact(env, "name")
+	if name == "" {
+		if name, err = latest(ctx, api, env.Config.Source.ReplicationGroup); err != nil {
+			return runbook.Result{}, err
+		}
+	}
+	if name == "" {
+		return runbook.Result{Summary: "no cutover snapshot of " + env.Config.Source.ReplicationGroup + " exists; run migrate.snapshot"}, nil
+	}
+	snap, err := describe(ctx, api, name)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	res := snapshotResult(snap)
+	if st := aws.ToString(snap.SnapshotStatus); st != "available" {
+		res.OK = false
+		res.Summary = fmt.Sprintf("snapshot %s is %s, not available", name, st)
+		res.Evidence[1].OK = false
+		res.Outputs = nil
+	}
+	return res, nil
+}
+
+// latest names the newest snapshot this tool made of the group, or "".
+func latest(ctx context.Context, api *elasticache.Client, group string) (string, error) {
+	prefix := "cutover-" + strings.Trim(group, "-") + "-"
+	var names []string
+	p := elasticache.NewDescribeSnapshotsPaginator(api, &elasticache.DescribeSnapshotsInput{ReplicationGroupId: aws.String(group)})
+	for p.HasMorePages() {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		out, err := p.NextPage(cctx)
+		cancel()
+		if err != nil {
+			return "", awsErr("DescribeSnapshots", err)
+		}
+		for _, s := range out.Snapshots {
+			if n := aws.ToString(s.SnapshotName); strings.HasPrefix(n, prefix) {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	sort.Strings(names) // the timestamp suffix sorts by time
+	return names[len(names)-1], nil
+}
+
+// awsErr is one line naming the call and what AWS said.
+func awsErr(op string, err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("ElastiCache %s: %s: %s", op, ae.ErrorCode(), firstLine(ae.ErrorMessage()))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("ElastiCache %s: no answer within %s (check aws.endpoint and the network)", op, callTimeout)
+	}
+	return fmt.Errorf("ElastiCache %s: %s (check the AWS credentials and aws.region)", op, firstLine(err.Error()))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

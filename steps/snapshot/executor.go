@@ -1,0 +1,89 @@
+// Package snapshot takes the migration's snapshot of the source: through
+// the ElastiCache API for an ElastiCache source, over the replication
+// protocol (as redis-cli --rdb does) for a self-managed one.
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// StepID is the runbook step this package carries out.
+const StepID = "migrate.snapshot"
+
+// Executor is migrate.snapshot.
+type Executor struct {
+	// Poll is the DescribeSnapshots interval (default 5s).
+	Poll time.Duration
+	// Now is the clock for snapshot names (default time.Now).
+	Now func() time.Time
+}
+
+// Executors returns this package's executors by step ID.
+func Executors() map[string]runbook.Executor {
+	return map[string]runbook.Executor{StepID: &Executor{}}
+}
+
+func (e *Executor) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Executor) poll() time.Duration {
+	if e.Poll > 0 {
+		return e.Poll
+	}
+	return 5 * time.Second
+}
+
+// Plan says what the snapshot will do; the operator confirms by typing the
+// source (the replication group, or host:port of a self-managed source).
+func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
+	if env.Config.Source.Kind == "elasticache" {
+		return e.planElastiCache(env.Config), nil
+	}
+	return e.planSelfManaged(env.Config)
+}
+
+// Run takes the snapshot.
+func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
+	if env.Config.Source.Kind == "elasticache" {
+		return e.runElastiCache(ctx, env, report)
+	}
+	return e.runSelfManaged(ctx, env, report)
+}
+
+// Verify re-checks that the snapshot exists and is usable.
+func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	if env.Config.Source.Kind == "elasticache" {
+		return e.verifyElastiCache(ctx, env)
+	}
+	return e.verifySelfManaged(ctx, env)
+}
+
+// Dir is where snapshot and downloaded RDB files go: "snapshots" next to
+// the journal.
+func Dir(cfg *runbook.Config) string {
+	return filepath.Join(filepath.Dir(cfg.Journal), "snapshots")
+}
+
+// Name is the snapshot name for a replication group at t, e.g.
+// cutover-lab-cache-20261125-1740 (ElastiCache names: letters, digits and
+// single hyphens).
+func Name(group string, t time.Time) string {
+	return fmt.Sprintf("cutover-%s-%s", strings.Trim(group, "-"), t.UTC().Format("20060102-1504"))
+}
+
+func fact(env *runbook.Env, name string) string {
+	if env.State == nil {
+		return ""
+	}
+	return env.State.Facts[StepID+"."+name]
+}
