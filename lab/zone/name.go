@@ -37,10 +37,10 @@ func InZone(name, apex string) bool {
 	return name == apex || strings.HasSuffix(name, "."+apex)
 }
 
-// normalize checks r and returns it in canonical form: canonical owner name,
+// Normalize checks r and returns it in canonical form: canonical owner name,
 // upper-case type, and values that are IPv4 addresses (A) or one canonical
 // target name (CNAME).
-func normalize(r Record) (Record, error) {
+func Normalize(r Record) (Record, error) {
 	name, err := Canonical(r.Name)
 	if err != nil {
 		return Record{}, err

@@ -247,7 +247,7 @@ func applyOne(z Zone, records map[key]Record, c Change) error {
 		delete(records, k)
 		return nil
 	}
-	r, err := normalize(c.Record)
+	r, err := Normalize(c.Record)
 	if err != nil {
 		return err
 	}
