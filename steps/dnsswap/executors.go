@@ -1,0 +1,17 @@
+// Package dnsswap moves the name clients use: build.dns lowers the CNAME's
+// TTL ahead of time, cutover.cname points it at the target and
+// rollback.cname back at the source, each through Route53 with a guard on
+// the current value, a wait for INSYNC, and a proof that connecting
+// through the name reaches the right server (its run_id).
+package dnsswap
+
+import "github.com/cutover/cutover/runbook"
+
+// Executors are this package's steps by ID.
+func Executors() map[string]runbook.Executor {
+	return map[string]runbook.Executor{
+		"build.dns":      &LowerTTL{},
+		"cutover.cname":  &Swap{},
+		"rollback.cname": &Swap{Rollback: true},
+	}
+}
