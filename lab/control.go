@@ -1,0 +1,88 @@
+package lab
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/cutover/cutover/lab/app"
+	"github.com/cutover/cutover/lab/servers"
+)
+
+// ControlPath is where the AWS stand-in serves the lab's control endpoints.
+const ControlPath = "/_lab/"
+
+// Status is what GET /_lab/status answers (no passwords).
+type Status struct {
+	Block   string         `json:"block"`
+	Servers []ServerStatus `json:"servers"`
+	DNS     string         `json:"dns"`
+	CNAME   string         `json:"cname"`
+	App     app.Status     `json:"app"`
+}
+
+// ServerStatus is one child process.
+type ServerStatus struct {
+	Name    string `json:"name"`
+	Addr    string `json:"addr"`
+	Pid     int    `json:"pid"`
+	Running bool   `json:"running"`
+}
+
+// control serves POST /_lab/app/restart (a rolling restart of the
+// application) and GET /_lab/status. The stand-in serving it starts after
+// everything it reports on.
+func (l *Lab) control() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+ControlPath+"app/restart", func(w http.ResponseWriter, r *http.Request) {
+		l.App.Restart()
+		l.logf("application restarted (POST %sapp/restart)", ControlPath)
+		writeJSON(w, map[string]bool{"restarted": true})
+	})
+	mux.HandleFunc("GET "+ControlPath+"status", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, l.Status())
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Status reports the servers, the name's current target and the
+// application's counters.
+func (l *Lab) Status() Status {
+	s := Status{Block: l.Block.String()}
+	add := func(name, addr string, pid int, done <-chan struct{}) {
+		running := true
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		s.Servers = append(s.Servers, ServerStatus{Name: name, Addr: addr, Pid: pid, Running: running})
+	}
+	for _, r := range []struct {
+		name string
+		srv  *servers.Redis
+	}{{"source", l.Source}, {"target", l.Target}, {"replica", l.Replica}} {
+		if r.srv != nil {
+			add(r.name, r.srv.Addr(), r.srv.Pid(), r.srv.Done())
+		}
+	}
+	for _, x := range l.Sentinels {
+		add("sentinel", x.Addr(), x.Pid(), x.Done())
+	}
+	if l.DNS != nil {
+		s.DNS = l.DNS.Addr()
+	}
+	if l.Zones != nil {
+		if r, ok := l.Zones.Get(CNAME, "CNAME"); ok && len(r.Values) > 0 {
+			s.CNAME = r.Values[0]
+		}
+	}
+	if l.App != nil {
+		s.App = l.App.Status()
+	}
+	return s
+}

@@ -1,0 +1,162 @@
+package lab
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// writeFiles writes the secrets, cutover.yaml and lab.env.
+func (l *Lab) writeFiles() error {
+	secrets := filepath.Join(l.Dir, "secrets")
+	if err := os.MkdirAll(secrets, 0o700); err != nil {
+		return fmt.Errorf("lab: create %s: %w", secrets, err)
+	}
+	for name, pw := range map[string]string{"source.pass": l.Source.Password, "target.pass": l.Target.Password} {
+		if err := writeFile(filepath.Join(secrets, name), pw+"\n", 0o600); err != nil {
+			return err
+		}
+	}
+	var cfg bytes.Buffer
+	if err := configTemplate.Execute(&cfg, l); err != nil {
+		return fmt.Errorf("lab: render cutover.yaml: %w", err)
+	}
+	l.ConfigPath = filepath.Join(l.Dir, "cutover.yaml")
+	if err := writeFile(l.ConfigPath, cfg.String(), 0o644); err != nil {
+		return err
+	}
+	l.EnvPath = filepath.Join(l.Dir, "lab.env")
+	return writeFile(l.EnvPath, l.env(), 0o600) // holds the passwords
+}
+
+// writeFile replaces path atomically, so a reader never sees half a file.
+func writeFile(path, content string, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), mode); err != nil {
+		return fmt.Errorf("lab: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("lab: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// SentinelAddrs returns the sentinels' host:port addresses.
+func (l *Lab) SentinelAddrs() []string {
+	addrs := make([]string, len(l.Sentinels))
+	for i, s := range l.Sentinels {
+		addrs[i] = s.Addr()
+	}
+	return addrs
+}
+
+// ControlURL is the base URL of the lab's control endpoints.
+func (l *Lab) ControlURL() string { return l.AWS.URL() + ControlPath }
+
+// env renders lab.env: NAME=value lines for a shell to source.
+func (l *Lab) env() string {
+	var b strings.Builder
+	b.WriteString("# cutover practice lab; use it with: . " + shellQuote(l.EnvPath) + "\n")
+	for _, kv := range [][2]string{
+		{"SOURCE_ADDR", l.Source.Addr()},
+		{"SOURCE_PASSWORD", l.Source.Password},
+		{"TARGET_PRIMARY_ADDR", l.Target.Addr()},
+		{"TARGET_REPLICA_ADDR", l.Replica.Addr()},
+		{"TARGET_PASSWORD", l.Target.Password},
+		{"SENTINEL_ADDRS", strings.Join(l.SentinelAddrs(), ",")},
+		{"SENTINEL_MASTER", Master},
+		{"AWS_ENDPOINT_URL", l.AWS.URL()},
+		{"AWS_REGION", Region},
+		// The stand-in takes any credentials; these let the aws CLI and
+		// SDKs sign requests to it.
+		{"AWS_ACCESS_KEY_ID", "lab"},
+		{"AWS_SECRET_ACCESS_KEY", "lab"},
+		{"DNS_ADDR", l.DNS.Addr()},
+		{"CNAME", CNAME},
+		{"LAB_DIR", l.Dir},
+	} {
+		b.WriteString(kv[0] + "=" + shellQuote(kv[1]) + "\n")
+	}
+	return b.String()
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]*$`)
+
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+// The config follows the cutover.yaml schema; strings go through q (a
+// double-quoted YAML scalar) so a path with odd characters stays valid.
+var configTemplate = template.Must(template.New("cutover.yaml").Funcs(template.FuncMap{
+	"q":                strconv.Quote,
+	"replicationGroup": func() string { return ReplicationGroup },
+	"master":           func() string { return Master },
+	"region":           func() string { return Region },
+	"bucket":           func() string { return Bucket },
+	"zoneID":           func() string { return ZoneID },
+	"cname":            func() string { return CNAME },
+	"sourceName":       func() string { return SourceName },
+	"targetName":       func() string { return TargetName },
+}).Parse(`# Written by the cutover practice lab ({{.Block}}). Passwords are in secrets/.
+journal: cutover.journal
+log: cutover.log
+poll_interval: 1s
+
+source:
+  kind: elasticache
+  url: {{q (print "redis://" .Source.Addr)}}
+  password_file: secrets/source.pass
+  replication_group: {{q replicationGroup}}
+
+target:
+  kind: sentinel
+  url: {{q (print "redis://" .Target.Addr)}}
+  password_file: secrets/target.pass
+  sentinel:
+    master: {{q master}}
+    addrs:{{range .SentinelAddrs}}
+      - {{q .}}{{end}}
+  replicas:
+    - {{q (print "redis://" .Replica.Addr)}}
+  data_dir: {{q .Target.Dir}}
+
+aws:
+  region: {{q region}}
+  endpoint: {{q .AWS.URL}}
+
+s3:
+  bucket: {{q bucket}}
+  prefix: cutover/
+
+dns:
+  provider: route53
+  hosted_zone_id: {{q zoneID}}
+  record: {{q cname}}
+  source_value: {{q sourceName}}
+  target_value: {{q targetName}}
+  ttl: 30
+  resolver: {{q .DNS.Addr}}
+
+# Shorter windows than production, for a brisk rehearsal.
+thresholds:
+  parity_tolerance: 0.001
+  sample_keys: 1000
+  ttl_tolerance: 5s
+  latency_margin: 0.25
+  hit_rate_margin: 0.05
+  watch_duration: 30s
+  convergence: 0.99
+  baseline_window: 10s
+
+lab:
+  control_url: {{q .ControlURL}}
+`))

@@ -1,0 +1,185 @@
+// Package lab is the practice lab: a password-protected, seeded source
+// standing in for ElastiCache, a Sentinel-managed target (primary, replica,
+// three sentinels), the AWS stand-in, a loopback DNS server serving the
+// hosted zone, and a simulated application, all on one random 127.A.B.0/24
+// block, with the cutover.yaml that drives the runbook against them.
+package lab
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cutover/cutover/lab/app"
+	"github.com/cutover/cutover/lab/awsstub"
+	"github.com/cutover/cutover/lab/dnsserver"
+	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/lab/zone"
+)
+
+// Options for Start.
+type Options struct {
+	Dir  string    // holds the servers' files, secrets/, cutover.yaml and lab.env; created
+	Keys int       // keys seeded into the source; 0 means DefaultKeys, negative means none
+	Log  io.Writer // progress lines; nil discards them
+}
+
+// Lab is a running lab. Its servers live until Close (or until this
+// process dies: the kernel kills them then).
+type Lab struct {
+	Dir        string
+	ConfigPath string // Dir/cutover.yaml
+	EnvPath    string // Dir/lab.env
+	Block      servers.Block
+	Port       int // the port of source, target and replica
+	Keys       int // keys seeded
+
+	Source, Target, Replica *servers.Redis
+	Sentinels               []*servers.Sentinel
+
+	Zones *zone.Store
+	DNS   *dnsserver.Server
+	AWS   *awsstub.Server
+	App   *app.App
+
+	log       io.Writer
+	start     time.Time
+	lock      *flock.Flock
+	source    *redis.Client // for the stand-in's INFO
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start builds the lab in opts.Dir and returns when everything answers: the
+// source is seeded, the sentinels agree, the name resolves and the
+// application is sending traffic. On error everything started is stopped.
+func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
+	l := &Lab{log: opts.Log, start: time.Now(), Keys: opts.Keys}
+	if l.log == nil {
+		l.log = io.Discard
+	}
+	if l.Keys == 0 {
+		l.Keys = DefaultKeys
+	}
+	l.Keys = max(l.Keys, 0)
+	if err := l.claimDir(opts.Dir); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = l.Close()
+		}
+	}()
+	if err := l.pickAddresses(); err != nil {
+		return nil, err
+	}
+	sourcePW, targetPW := rand.Text(), rand.Text()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return l.startSource(gctx, sourcePW) })
+	g.Go(func() error { return l.startTarget(gctx, targetPW) })
+	g.Go(l.startDNS)
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := l.startApp(ctx); err != nil {
+		return nil, err
+	}
+	if err := l.startAWS(); err != nil {
+		return nil, err
+	}
+	if err := l.writeFiles(); err != nil {
+		return nil, err
+	}
+	l.logf("ready: %s", l.ConfigPath)
+	return l, nil
+}
+
+// claimDir creates dir, locks it against a second lab, and clears what a
+// previous lab left there (killing its servers if they still run).
+func (l *Lab) claimDir(dir string) error {
+	if dir == "" {
+		return errors.New("lab: no directory given: pass one, e.g. ./lab")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("lab: directory %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return fmt.Errorf("lab: create %s: %w", abs, err)
+	}
+	l.Dir = abs
+	l.lock = flock.New(filepath.Join(abs, ".lab.lock"))
+	ok, err := l.lock.TryLock()
+	if err != nil {
+		return fmt.Errorf("lab: lock %s: %w", l.lock.Path(), err)
+	}
+	if !ok {
+		l.lock = nil
+		return fmt.Errorf("lab: another lab is running in %s: stop it (Ctrl-C) or choose another directory", abs)
+	}
+	for _, sub := range serverDirs() {
+		p := filepath.Join(abs, sub)
+		servers.KillStale(p)
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("lab: clear %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func serverDirs() []string {
+	return []string{"source", "target", "replica", "sentinel-1", "sentinel-2", "sentinel-3"}
+}
+
+// logf writes one progress line with the time since Start.
+func (l *Lab) logf(format string, args ...any) {
+	fmt.Fprintf(l.log, "lab %5.1fs: %s\n", time.Since(l.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// Close stops the application, the stand-ins and every server, and waits
+// until each child is reaped. Safe to call more than once.
+func (l *Lab) Close() error {
+	l.closeOnce.Do(func() {
+		var errs []error
+		if l.App != nil {
+			l.App.Close()
+		}
+		if l.AWS != nil {
+			errs = append(errs, l.AWS.Close())
+		}
+		if l.DNS != nil {
+			errs = append(errs, l.DNS.Close())
+		}
+		if l.source != nil {
+			_ = l.source.Close()
+		}
+		// Sentinels first, or they would fail the target over while it stops.
+		var wg sync.WaitGroup
+		for _, s := range l.Sentinels {
+			wg.Go(s.Stop)
+		}
+		wg.Wait()
+		for _, r := range []*servers.Redis{l.Source, l.Target, l.Replica} {
+			if r != nil {
+				wg.Go(r.Stop)
+			}
+		}
+		wg.Wait()
+		if l.lock != nil {
+			errs = append(errs, l.lock.Unlock())
+		}
+		l.closeErr = errors.Join(errs...)
+	})
+	return l.closeErr
+}

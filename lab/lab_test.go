@@ -1,0 +1,296 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/lab/app"
+	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/lab/zone"
+	"github.com/cutover/cutover/runbook"
+)
+
+// helperEnv makes the test binary a lab process for TestLabDiesWithParent.
+const helperEnv = "CUTOVER_LAB_HELPER_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(helperEnv); dir != "" {
+		l, err := Start(context.Background(), Options{Dir: dir, Keys: 1000})
+		if err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		fmt.Println("block", l.Block.Prefix())
+		time.Sleep(time.Hour) // until the parent test kills this process
+	}
+	os.Exit(m.Run())
+}
+
+// logWriter sends the lab's progress lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func client(r *servers.Redis, password string) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: r.Addr(), Password: password, Protocol: 2, DisableIdentity: true, MaxRetries: -1})
+}
+
+func TestLabEndToEnd(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	begin := time.Now()
+	l, err := Start(ctx, Options{Dir: dir, Log: logWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := time.Since(begin)
+	t.Cleanup(func() { _ = l.Close() })
+	t.Logf("time to ready with %d keys: %s (goal: under 10s)", l.Keys, ready.Round(time.Millisecond))
+	if ready > 30*time.Second {
+		t.Errorf("time to ready %s", ready)
+	}
+
+	t.Run("servers answer with their own passwords", func(t *testing.T) {
+		src := client(l.Source, l.Source.Password)
+		defer src.Close()
+		if n := src.DBSize(ctx).Val(); n < DefaultKeys {
+			t.Errorf("source holds %d keys, want at least %d", n, DefaultKeys)
+		}
+		if err := client(l.Source, "").Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+			t.Errorf("source without password: want NOAUTH, got %v", err)
+		}
+		if err := client(l.Target, l.Source.Password).Ping(ctx).Err(); err == nil {
+			t.Error("the target accepts the source's password")
+		}
+		tgt := client(l.Target, l.Target.Password)
+		defer tgt.Close()
+		if n := tgt.DBSize(ctx).Val(); n != 0 {
+			t.Errorf("target holds %d keys, want none", n)
+		}
+		if v := tgt.ConfigGet(ctx, "appendonly").Val()["appendonly"]; v != "yes" {
+			t.Errorf("target appendonly %q", v)
+		}
+		rep := client(l.Replica, l.Target.Password)
+		defer rep.Close()
+		if info := rep.Info(ctx, "replication").Val(); !strings.Contains(info, "master_link_status:up") {
+			t.Errorf("replica link not up: %s", info)
+		}
+		s := redis.NewSentinelClient(&redis.Options{Addr: l.Sentinels[0].Addr(), Protocol: 2, DisableIdentity: true})
+		defer s.Close()
+		if got := s.GetMasterAddrByName(ctx, Master).Val(); !slices.Equal(got, []string{l.Target.Host, strconv.Itoa(l.Port)}) {
+			t.Errorf("sentinel master %v, want the target", got)
+		}
+	})
+
+	t.Run("the name resolves to the source", func(t *testing.T) {
+		r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, l.DNS.Addr())
+		}}
+		ips, err := r.LookupIP(ctx, "ip4", CNAME)
+		if err != nil || len(ips) != 1 || ips[0].String() != l.Source.Host {
+			t.Fatalf("%s resolves to %v (%v), want %s", CNAME, ips, err, l.Source.Host)
+		}
+	})
+
+	t.Run("files", func(t *testing.T) {
+		cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
+		if err != nil {
+			t.Fatalf("the runbook refuses the lab's config: %v", err)
+		}
+		if cfg.Source.Secret.Value != l.Source.Password || cfg.Target.Secret.Value != l.Target.Password {
+			t.Error("config passwords do not resolve to the servers' passwords")
+		}
+		if !slices.Equal(cfg.Target.Sentinel.Addrs, l.SentinelAddrs()) || cfg.DNS.Resolver != l.DNS.Addr() ||
+			cfg.AWS.Endpoint != l.AWS.URL() || cfg.Lab == nil || cfg.Lab.ControlURL != l.ControlURL() {
+			t.Errorf("config does not describe the lab: %+v", cfg)
+		}
+		data, err := os.ReadFile(l.ConfigPath)
+		if err != nil || strings.Contains(string(data), l.Source.Password) || strings.Contains(string(data), l.Target.Password) {
+			t.Errorf("cutover.yaml holds a password (or is unreadable: %v)", err)
+		}
+		env := readEnv(t, l.EnvPath)
+		want := map[string]string{
+			"SOURCE_ADDR": l.Source.Addr(), "SOURCE_PASSWORD": l.Source.Password,
+			"TARGET_PRIMARY_ADDR": l.Target.Addr(), "TARGET_REPLICA_ADDR": l.Replica.Addr(),
+			"TARGET_PASSWORD": l.Target.Password, "SENTINEL_ADDRS": strings.Join(l.SentinelAddrs(), ","),
+			"SENTINEL_MASTER": Master, "AWS_ENDPOINT_URL": l.AWS.URL(), "DNS_ADDR": l.DNS.Addr(),
+			"CNAME": CNAME, "LAB_DIR": l.Dir,
+		}
+		for k, v := range want {
+			if env[k] != v {
+				t.Errorf("lab.env %s=%q, want %q", k, env[k], v)
+			}
+		}
+		for _, p := range []string{l.EnvPath, filepath.Join(dir, "secrets", "source.pass"), filepath.Join(dir, "secrets", "target.pass")} {
+			if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("%s: mode %v, %v; want 0600", p, st.Mode().Perm(), err)
+			}
+		}
+	})
+
+	t.Run("a second lab in the same dir is refused", func(t *testing.T) {
+		_, err := Start(ctx, Options{Dir: dir, Keys: 10})
+		if err == nil || !strings.Contains(err.Error(), "another lab is running") {
+			t.Fatalf("want a refusal, got %v", err)
+		}
+	})
+
+	t.Run("traffic moves after a CNAME change and a restart", func(t *testing.T) {
+		st := labStatus(t, l)
+		if len(st.Servers) != 6 || st.App.Ops == 0 || st.CNAME != SourceName+"." {
+			t.Fatalf("status: %+v", st)
+		}
+		if st.App.Conns[l.Source.Addr()] == 0 {
+			t.Fatalf("app not connected to the source: %v", st.App.Conns)
+		}
+		if err := l.Zones.Set(ZoneID, zone.Record{Name: CNAME, Type: zone.TypeCNAME, TTL: 30, Values: []string{TargetName}}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Post(l.ControlURL()+"app/restart", "", nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("restart: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			s := l.App.Status()
+			if s.Conns[l.Target.Addr()] > 0 && s.Conns[l.Source.Addr()] == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("app still on %v (last error %q)", s.Conns, s.LastError)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		tgt := client(l.Target, l.Target.Password)
+		defer tgt.Close()
+		if list := tgt.ClientList(ctx).Val(); !strings.Contains(list, "name="+app.ClientName+" ") {
+			t.Errorf("no %s connection on the target: %s", app.ClientName, list)
+		}
+	})
+
+	pids := []int{l.Source.Pid(), l.Target.Pid(), l.Replica.Pid()}
+	for _, s := range l.Sentinels {
+		pids = append(pids, s.Pid())
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	for _, pid := range pids {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			t.Errorf("pid %d still exists after Close", pid)
+		}
+	}
+}
+
+func labStatus(t *testing.T, l *Lab) Status {
+	t.Helper()
+	resp, err := http.Get(l.ControlURL() + "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func readEnv(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			env[k] = strings.Trim(v, "'")
+		}
+	}
+	return env
+}
+
+// TestLabDiesWithParent SIGKILLs a process running a lab and checks that no
+// server of its block survives it.
+func TestLabDiesWithParent(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+t.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	prefix, ok := strings.CutPrefix(strings.TrimSpace(line), "block ")
+	if err != nil || !ok {
+		t.Fatalf("helper said %q (%v)", line, err)
+	}
+	if n := len(serversOf(prefix)); n != 6 {
+		t.Fatalf("%d servers of %s running, want 6", n, prefix)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := serversOf(prefix)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("servers of %s outlived their parent: pids %v", prefix, left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// serversOf lists live (not zombie) redis processes whose title names an
+// address of the block; Redis puts its address in its process title.
+func serversOf(prefix string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !strings.Contains(string(cmdline), "redis-") || !strings.Contains(string(cmdline), prefix) {
+			continue
+		}
+		if stat, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
+			if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+				continue
+			}
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}

@@ -1,0 +1,32 @@
+package lab
+
+// The lab's fixed names, as they appear in cutover.yaml and to the AWS
+// stand-in.
+const (
+	ZoneID           = "Z0LAB"
+	ZoneName         = "lab.internal."
+	CNAME            = "cache.lab.internal" // the name the application uses
+	SourceName       = "source.lab.internal"
+	TargetName       = "target.lab.internal"
+	ReplicaName      = "replica.lab.internal"
+	ReplicationGroup = "lab-cache"
+	Region           = "us-east-1"
+	Bucket           = "lab-backups"
+	Master           = "mymaster" // the master name the sentinels monitor
+
+	// DefaultKeys is how many keys the source is seeded with.
+	DefaultKeys = 200_000
+
+	cnameTTL = 300 // not yet lowered: build.dns has something to do
+	hostTTL  = 60
+)
+
+// Host numbers in the lab's 127.A.B.0/24 block.
+const (
+	hostSource  = 1
+	hostTarget  = 2
+	hostReplica = 3
+	hostSentA   = 4 // sentinels on .4, .5, .6
+	hostAWS     = 10
+	hostDNS     = 53
+)

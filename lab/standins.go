@@ -1,0 +1,129 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cutover/cutover/lab/app"
+	"github.com/cutover/cutover/lab/awsstub"
+	"github.com/cutover/cutover/lab/dnsserver"
+	"github.com/cutover/cutover/lab/seed"
+	"github.com/cutover/cutover/lab/zone"
+)
+
+// startDNS fills the hosted zone and serves it: the servers' A records and
+// the CNAME the application uses, pointing at the source.
+func (l *Lab) startDNS() error {
+	b := l.Block
+	l.Zones = zone.NewStore()
+	if err := l.Zones.AddZone(ZoneID, ZoneName); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	for _, r := range []zone.Record{
+		{Name: SourceName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostSource)}},
+		{Name: TargetName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostTarget)}},
+		{Name: ReplicaName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostReplica)}},
+		{Name: CNAME, Type: zone.TypeCNAME, TTL: cnameTTL, Values: []string{SourceName}},
+	} {
+		if err := l.Zones.Set(ZoneID, r); err != nil {
+			return fmt.Errorf("lab: zone record %s: %w", r.Name, err)
+		}
+	}
+	// Port 53 needs privileges; any port will do.
+	var err error
+	if l.DNS, err = dnsserver.Start(b.Host(hostDNS)+":53", l.Zones); err != nil {
+		if l.DNS, err = dnsserver.Start(b.Host(hostDNS)+":0", l.Zones); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+	}
+	l.logf("DNS on %s: %s -> %s", l.DNS.Addr(), CNAME, SourceName)
+	return nil
+}
+
+// startAWS starts the stand-in for ElastiCache, S3, Route53 and
+// CloudWatch; its snapshots are real RDBs of the source.
+func (l *Lab) startAWS() error {
+	info, err := l.source.Info(context.Background(), "server").Result()
+	if err != nil {
+		return fmt.Errorf("lab: INFO of the source: %w", err)
+	}
+	cfg := awsstub.Config{
+		Region:                 Region,
+		ReplicationGroupID:     ReplicationGroup,
+		Engine:                 "redis",
+		EngineVersion:          infoField(info, "redis_version"),
+		PrimaryEndpoint:        l.Source.Addr(),
+		AuthTokenEnabled:       true,
+		Parameters:             map[string]string{"maxmemory-policy": "allkeys-lru"},
+		SnapshotRetentionLimit: 1,
+		SnapshotWindow:         "05:00-06:00",
+		Snapshot: func(ctx context.Context, w io.Writer) error {
+			return SnapshotRDB(ctx, l.Source.Addr(), l.Source.Password, w)
+		},
+		Info:           func(ctx context.Context) (string, error) { return l.source.Info(ctx).Result() },
+		Zones:          l.Zones,
+		Buckets:        map[string]string{Bucket: Region},
+		GrantedBuckets: []string{Bucket},
+		Extra:          l.control(),
+	}
+	// 4566 is the port AWS stand-ins customarily use; any will do.
+	cfg.Addr = l.Block.Host(hostAWS) + ":4566"
+	if l.AWS, err = awsstub.Start(cfg); err != nil {
+		cfg.Addr = l.Block.Host(hostAWS) + ":0"
+		if l.AWS, err = awsstub.Start(cfg); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+	}
+	l.logf("AWS stand-in on %s (replication group %s, bucket %s)", l.AWS.URL(), ReplicationGroup, Bucket)
+	return nil
+}
+
+// infoField returns one "name:value" line's value from INFO text.
+func infoField(info, name string) string {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// startApp starts the simulated application on the CNAME and waits for its
+// first answer, which proves the name, the DNS server and the password.
+func (l *Lab) startApp(ctx context.Context) error {
+	profiles := max(seed.ProfileCount(l.Keys), 1)
+	var err error
+	l.App, err = app.Start(app.Config{
+		Addr: CNAME + ":" + strconv.Itoa(l.Port),
+		DNS:  l.DNS.Addr(),
+		Passwords: map[string]string{
+			l.Source.Host:  l.Source.Password,
+			l.Target.Host:  l.Target.Password,
+			l.Replica.Host: l.Replica.Password,
+		},
+		HitKey: func(r *rand.Rand) string { return seed.ProfileKey(r.IntN(profiles)) },
+	})
+	if err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for {
+		st := l.App.Status()
+		if st.Ops > st.Errors {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("lab: the simulated application got no answer through %s: %s", CNAME, st.LastError)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	l.logf("simulated application sending traffic to %s:%d", CNAME, l.Port)
+	return nil
+}

@@ -1,0 +1,117 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/cutover/cutover/lab/seed"
+	"github.com/cutover/cutover/lab/servers"
+)
+
+const (
+	downAfter       = 2 * time.Second // short, so a failover drill is short
+	failoverTimeout = 10 * time.Second
+)
+
+// Both sides persist with AOF and have a memory limit with the policy the
+// stand-in's parameter group reports.
+var persistence = []string{
+	"appendonly yes",
+	"maxmemory 1gb",
+	"maxmemory-policy allkeys-lru",
+	// No AOF rewrite (a fork) while the lab seeds.
+	"auto-aof-rewrite-min-size 512mb",
+}
+
+// pickAddresses picks a block and the ports: 6379 and 26379 when free there
+// (they almost always are on a random block), else free ones. Source,
+// target and replica share one port, as hosts in a real network would.
+func (l *Lab) pickAddresses() error {
+	l.Block = servers.PickBlock()
+	b := l.Block
+	var err error
+	if l.Port, err = pickPort(6379, b.Host(hostSource), b.Host(hostTarget), b.Host(hostReplica)); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	l.logf("block %s, redis port %d", b, l.Port)
+	return nil
+}
+
+func pickPort(preferred int, hosts ...string) (int, error) {
+	if servers.PortFree(preferred, hosts...) {
+		return preferred, nil
+	}
+	return servers.FreePort(hosts...)
+}
+
+// startSource starts the ElastiCache stand-in and seeds it.
+func (l *Lab) startSource(ctx context.Context, password string) error {
+	var err error
+	l.Source, err = servers.StartRedis(ctx, servers.RedisConfig{
+		Dir: filepath.Join(l.Dir, "source"), Host: l.Block.Host(hostSource), Port: l.Port,
+		Password: password, Extra: persistence,
+	})
+	if err != nil {
+		return fmt.Errorf("lab: source: %w", err)
+	}
+	l.source = redis.NewClient(&redis.Options{
+		Addr: l.Source.Addr(), Password: password, Protocol: 2, DisableIdentity: true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		PoolSize:                 8, DialTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+	})
+	begin := time.Now()
+	if err := seed.Seed(ctx, l.source, l.Keys, nil); err != nil {
+		return fmt.Errorf("lab: seed the source: %w", err)
+	}
+	l.logf("source %s seeded with %d keys in %s", l.Source.Addr(), l.Keys, time.Since(begin).Round(time.Millisecond))
+	return nil
+}
+
+// startTarget starts the target primary, its replica and three sentinels,
+// and waits until a failover could be asked for.
+func (l *Lab) startTarget(ctx context.Context, password string) error {
+	b := l.Block
+	var err error
+	l.Target, err = servers.StartRedis(ctx, servers.RedisConfig{
+		Dir: filepath.Join(l.Dir, "target"), Host: b.Host(hostTarget), Port: l.Port,
+		Password: password, MasterAuth: password, Extra: persistence,
+	})
+	if err != nil {
+		return fmt.Errorf("lab: target: %w", err)
+	}
+	l.Replica, err = servers.StartRedis(ctx, servers.RedisConfig{
+		Dir: filepath.Join(l.Dir, "replica"), Host: b.Host(hostReplica), Port: l.Port,
+		Password: password, MasterAuth: password, ReplicaOf: l.Target.Addr(), Extra: persistence,
+	})
+	if err != nil {
+		return fmt.Errorf("lab: replica: %w", err)
+	}
+	hosts := []string{b.Host(hostSentA), b.Host(hostSentA + 1), b.Host(hostSentA + 2)}
+	port, err := pickPort(26379, hosts...)
+	if err != nil {
+		return fmt.Errorf("lab: sentinel port: %w", err)
+	}
+	for i, h := range hosts {
+		s, err := servers.StartSentinel(ctx, servers.SentinelConfig{
+			Dir: filepath.Join(l.Dir, fmt.Sprintf("sentinel-%d", i+1)), Host: h, Port: port,
+			Master: Master, MasterAddr: l.Target.Addr(), Quorum: 2,
+			DownAfter: downAfter, FailoverTimeout: failoverTimeout, AuthPass: password,
+		})
+		if err != nil {
+			return fmt.Errorf("lab: sentinel: %w", err)
+		}
+		l.Sentinels = append(l.Sentinels, s)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := servers.SentinelsReady(wctx, Master, []string{l.Replica.Addr()}, l.Sentinels...); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	l.logf("target %s, replica %s, sentinels on port %d ready", l.Target.Addr(), l.Replica.Addr(), port)
+	return nil
+}
