@@ -332,7 +332,7 @@ func (v *validator) config(c *Config) {
 	v.dns(&c.DNS)
 	v.thresholds(&c.Thresholds)
 	if c.Lab != nil && c.Lab.ControlURL == "" {
-		v.fail("lab.control_url", "missing")
+		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}
 }
 

@@ -76,7 +76,11 @@ func yamlError(path string, file *ast.File, err error) error {
 }
 
 func fieldError(path string, n ast.Node, msg string) error {
-	return &ConfigError{File: path, Line: tokenLine(n.GetToken()), Field: strings.TrimPrefix(n.GetPath(), "$."), Msg: msg}
+	field := strings.TrimPrefix(strings.TrimPrefix(n.GetPath(), "$"), ".")
+	if field == "" {
+		msg = "the file " + msg
+	}
+	return &ConfigError{File: path, Line: tokenLine(n.GetToken()), Field: field, Msg: msg}
 }
 
 func tokenLine(t *token.Token) int {

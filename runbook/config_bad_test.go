@@ -1,0 +1,219 @@
+package runbook
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// minimal is the smallest valid config; bad configs below are it with one
+// thing wrong, so the line numbers in their messages are easy to check. A
+// missing field is reported at the first line of its section.
+const minimal = `source:
+  kind: redis
+  url: redis://127.0.0.1:7001
+  password_env: SRC_PW
+target:
+  kind: standalone
+  url: redis://127.0.0.1:7002
+  password_env: DST_PW
+`
+
+// sentinelTarget replaces minimal's target (lines 5-8) with a sentinel one.
+const sentinelTarget = `source:
+  kind: redis
+  url: redis://127.0.0.1:7001
+  password_env: SRC_PW
+target:
+  kind: sentinel
+  url: redis://127.0.0.1:7002
+  password_env: DST_PW
+`
+
+// elasticacheSource is minimal with an ElastiCache source.
+const elasticacheSource = `source:
+  kind: elasticache
+  url: rediss://master.cache.use1.cache.amazonaws.com:6379
+  password_env: SRC_PW
+  replication_group: cache-prod
+target:
+  kind: standalone
+  url: redis://127.0.0.1:7002
+  password_env: DST_PW
+aws:
+  region: us-east-1
+s3:
+  bucket: snapshots
+`
+
+func TestBadConfigs(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		env  map[string]string // SRC_PW and DST_PW are set unless env says otherwise
+		want string            // FILE is the config's path, DIR its directory
+	}{
+		// Not YAML, or not the right shape.
+		{name: "unclosed list", yaml: "source: [\n", want: "FILE:1: sequence end token ']' not found"},
+		{name: "tab indentation", yaml: "\tsource: 1\n", want: "FILE:1: tab character cannot use as a map key directly"},
+		{name: "a list instead of a mapping", yaml: "- source\n- target\n", want: "FILE:1: the file is a sequence where a mapping is expected"},
+		{name: "empty file", yaml: "", want: "FILE: source.kind: missing; set it to one of elasticache, redis"},
+		{name: "unknown field", yaml: minimal + "bogus: 1\n", want: `FILE:9: unknown field "bogus" (see the config reference in the README)`},
+		{name: "unknown nested field", yaml: strings.Replace(minimal, "  password_env: SRC_PW\n", "  password_env: SRC_PW\n  pasword_file: x\n", 1),
+			want: `FILE:5: unknown field "pasword_file" (see the config reference in the README)`},
+		{name: "duplicate key", yaml: minimal + "source:\n  kind: redis\n", want: `FILE:9: mapping key "source" already defined at [1:1]`},
+		{name: "text for a number", yaml: minimal + "dns:\n  ttl: thirty\n", want: `FILE:10: dns.ttl: "thirty" is not a whole number`},
+		{name: "number too large", yaml: minimal + "dns:\n  ttl: 99999999999999999999\n", want: "FILE:10: dns.ttl: 99999999999999999999 is too large"},
+		{name: "text for a fraction", yaml: minimal + "thresholds:\n  parity_tolerance: tiny\n", want: `FILE:10: thresholds.parity_tolerance: "tiny" is not a number`},
+		{name: "list for a string", yaml: minimal + "operator: [alice, bob]\n", want: "FILE:9: operator: is a list, not a string"},
+		{name: "string for a section", yaml: minimal + "s3: my-bucket\n", want: "FILE:9: s3: is a string where a mapping is expected"},
+		{name: "not a boolean", yaml: strings.Replace(minimal, "redis://127.0.0.1:7001\n", "rediss://127.0.0.1:7001\n  tls:\n    insecure_skip_verify: maybe\n", 1),
+			want: `FILE:5: source.tls.insecure_skip_verify: "maybe" is not true or false`},
+		{name: "duration without a unit", yaml: minimal + "poll_interval: 5\n", want: `FILE:9: poll_interval: "5" is not a duration; write it like 1s, 500ms or 2m`},
+		{name: "duration as a list", yaml: minimal + "thresholds:\n  watch_duration: [1m]\n", want: "FILE:10: thresholds.watch_duration: is not a single value; write a duration like 1s, 500ms or 2m"},
+
+		// Top level.
+		{name: "poll interval too short", yaml: minimal + "poll_interval: 10ms\n", want: "FILE:9: poll_interval: 10ms is out of range; use between 100ms and 1m"},
+		{name: "log is the journal", yaml: minimal + "journal: run/cutover.journal\nlog: ./run/cutover.journal\n",
+			want: "FILE:10: log: is the journal file; give the log its own path, like cutover.log"},
+		{name: "lab without its control URL", yaml: minimal + "lab: {}\n", want: "FILE:9: lab.control_url: missing; the lab writes this section: run cutover lab again, or remove lab"},
+
+		// Source.
+		{name: "unknown source kind", yaml: strings.Replace(minimal, "kind: redis", "kind: memcached", 1), want: `FILE:2: source.kind: "memcached" is not one of elasticache, redis`},
+		{name: "source without a URL", yaml: strings.Replace(minimal, "  url: redis://127.0.0.1:7001\n", "", 1),
+			want: "FILE:2: source.url: missing; write it as redis://host:port or rediss://host:port"},
+		{name: "source URL with another scheme", yaml: strings.Replace(minimal, "redis://127.0.0.1:7001", "http://127.0.0.1:7001", 1),
+			want: `FILE:3: source.url: scheme "http" is not redis:// or rediss://`},
+		{name: "source URL with a password", yaml: strings.Replace(minimal, "redis://127.0.0.1:7001", "redis://app:hunter2@127.0.0.1:7001", 1),
+			want: "FILE:3: source.url: holds a password; secrets are never inline: use password_env or password_file"},
+		{name: "source URL without a port", yaml: strings.Replace(minimal, "redis://127.0.0.1:7001", "redis://127.0.0.1", 1),
+			want: "FILE:3: source.url: needs a host and a port, like redis://host:6379"},
+		{name: "source URL with a bad port", yaml: strings.Replace(minimal, "redis://127.0.0.1:7001", "redis://127.0.0.1:70000", 1),
+			want: `FILE:3: source.url: port "70000" is not between 1 and 65535`},
+		{name: "source URL selecting a database", yaml: strings.Replace(minimal, "redis://127.0.0.1:7001", "redis://127.0.0.1:7001/3", 1),
+			want: "FILE:3: source.url: selects database 3; cutover migrates every database, so leave the path out"},
+		{name: "inline password", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password: hunter2", 1),
+			want: "FILE:4: source.password: secrets are never inline; use password_env (an environment variable name) or password_file (a path)"},
+		{name: "two password references", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password_env: SRC_PW\n  password_file: pw.txt", 1),
+			want: "FILE:4: source.password_env: give password_env or password_file, not both"},
+		{name: "password variable not set", yaml: minimal, env: map[string]string{"DST_PW": "d"},
+			want: "FILE:4: source.password_env: environment variable SRC_PW is not set; export it before running cutover"},
+		{name: "password file missing", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password_file: nope.txt", 1),
+			want: "FILE:4: source.password_file: cannot read DIR/nope.txt: no such file or directory"},
+		{name: "password file empty", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password_file: empty.txt", 1),
+			want: "FILE:4: source.password_file: DIR/empty.txt is empty"},
+		{name: "no password at all", yaml: strings.Replace(minimal, "  password_env: SRC_PW\n", "", 1),
+			want: "FILE:2: source.password_env: missing; give the password by reference with password_env or password_file"},
+		{name: "TLS settings on redis://", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password_env: SRC_PW\n  tls:\n    server_name: cache", 1),
+			want: "FILE:6: source.tls: TLS settings need a rediss:// URL"},
+		{name: "ElastiCache without a replication group", yaml: strings.Replace(elasticacheSource, "  replication_group: cache-prod\n", "", 1),
+			want: "FILE:2: source.replication_group: missing; an elasticache source needs its replication group ID (aws elasticache describe-replication-groups)"},
+		{name: "ElastiCache without a region", yaml: strings.Replace(elasticacheSource, "aws:\n  region: us-east-1\n", "", 1),
+			want: "FILE: aws.region: missing; an elasticache source needs the AWS region (or set AWS_REGION)"},
+		{name: "ElastiCache without a bucket", yaml: strings.Replace(elasticacheSource, "s3:\n  bucket: snapshots\n", "", 1),
+			want: "FILE: s3.bucket: missing; exporting an ElastiCache snapshot needs a bucket in the same region"},
+		{name: "replication group on a self-managed source", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password_env: SRC_PW\n  replication_group: x", 1),
+			want: "FILE:5: source.replication_group: only an elasticache source has a replication group"},
+
+		// Target.
+		{name: "unknown target kind", yaml: strings.Replace(minimal, "kind: standalone", "kind: replicated", 1),
+			want: `FILE:6: target.kind: "replicated" is not one of standalone, sentinel, cluster`},
+		{name: "target is the source", yaml: strings.Replace(minimal, "redis://127.0.0.1:7002", "redis://127.0.0.1:7001", 1),
+			want: "FILE:7: target.url: is the same server as source.url; the target must be another server, or loading it would overwrite the source"},
+		{name: "target password variable not set", yaml: minimal, env: map[string]string{"SRC_PW": "s"},
+			want: "FILE:8: target.password_env: environment variable DST_PW is not set; export it before running cutover"},
+		{name: "target CA file missing", yaml: strings.Replace(minimal, "redis://127.0.0.1:7002\n", "rediss://127.0.0.1:7002\n  tls:\n    ca_file: certs/ca.pem\n", 1),
+			want: "FILE:9: target.tls.ca_file: cannot read DIR/certs/ca.pem: no such file or directory"},
+		{name: "target with a replication group", yaml: minimal + "  replication_group: x\n",
+			want: "FILE:9: target.replication_group: the target is self-managed and has no replication group"},
+		{name: "sentinel target without a master", yaml: sentinelTarget + "  sentinel:\n    addrs: [127.0.0.1:26379]\n",
+			want: "FILE:10: target.sentinel.master: missing; a sentinel target needs the master name the sentinels monitor"},
+		{name: "sentinel target without sentinels", yaml: sentinelTarget + "  sentinel:\n    master: cache\n",
+			want: "FILE:10: target.sentinel.addrs: missing; list the sentinels as host:port"},
+		{name: "sentinel address without a port", yaml: sentinelTarget + "  sentinel:\n    master: cache\n    addrs:\n      - 127.0.0.1:26379\n      - 127.0.0.1\n",
+			want: `FILE:13: target.sentinel.addrs[1]: "127.0.0.1" is not host:port`},
+		{name: "sentinel address with port 0", yaml: sentinelTarget + "  sentinel:\n    master: cache\n    addrs: [127.0.0.1:0]\n",
+			want: `FILE:11: target.sentinel.addrs[0]: port "0" is not between 1 and 65535`},
+		{name: "sentinels on a standalone target", yaml: minimal + "  sentinel:\n    master: cache\n",
+			want: "FILE:10: target.sentinel: only a sentinel target has sentinels; set target.kind: sentinel or remove this"},
+		{name: "replica with a bad scheme", yaml: minimal + "  replicas: [tcp://127.0.0.1:7003]\n",
+			want: `FILE:9: target.replicas[0]: scheme "tcp" is not redis:// or rediss://`},
+		{name: "exporter URL not http", yaml: minimal + "  exporter_url: 127.0.0.1:9121\n",
+			want: `FILE:9: target.exporter_url: "127.0.0.1:9121" is not an http(s) URL`},
+
+		// AWS and S3.
+		{name: "AWS endpoint not http", yaml: minimal + "aws:\n  endpoint: localhost:4566\n", want: `FILE:10: aws.endpoint: "localhost:4566" is not an http(s) URL`},
+		{name: "bad bucket name", yaml: minimal + "s3:\n  bucket: My_Bucket\n",
+			want: `FILE:10: s3.bucket: "My_Bucket" is not a valid bucket name (3-63 lower-case letters, digits, dots and hyphens)`},
+		{name: "prefix with a leading slash", yaml: minimal + "s3:\n  bucket: snapshots\n  prefix: /prod\n", want: "FILE:11: s3.prefix: must not start with /"},
+
+		// DNS.
+		{name: "record without a hosted zone", yaml: minimal + "dns:\n  record: cache.example.internal\n",
+			want: "FILE:10: dns.hosted_zone_id: missing; the Route53 hosted zone that holds dns.record"},
+		{name: "unknown DNS provider", yaml: minimal + "dns:\n  provider: cloudflare\n  hosted_zone_id: Z1\n",
+			want: `FILE:10: dns.provider: "cloudflare" is not one of route53`},
+		{name: "record that is not a name", yaml: minimal + "dns:\n  hosted_zone_id: Z1\n  record: cache example\n",
+			want: `FILE:11: dns.record: "cache example" is not a DNS name`},
+		{name: "no source value", yaml: minimal + "dns:\n  hosted_zone_id: Z1\n  record: cache.example.internal\n",
+			want: "FILE:10: dns.source_value: missing; a DNS name like cache.example.internal"},
+		{name: "swap to the same value", yaml: minimal + "dns:\n  hosted_zone_id: Z1\n  record: cache.example.internal\n  source_value: old.example.internal\n  target_value: OLD.example.internal.\n",
+			want: "FILE:13: dns.target_value: is the same as dns.source_value; the swap would change nothing"},
+		{name: "TTL out of range", yaml: minimal + "dns:\n  hosted_zone_id: Z1\n  record: a.b\n  source_value: c.d\n  target_value: e.f\n  ttl: 100000\n",
+			want: "FILE:14: dns.ttl: 100000 is out of range; use 1 to 86400 seconds (30 is usual for a cutover)"},
+		{name: "resolver without a port", yaml: minimal + "dns:\n  hosted_zone_id: Z1\n  record: a.b\n  source_value: c.d\n  target_value: e.f\n  resolver: 10.0.0.2\n",
+			want: `FILE:14: dns.resolver: "10.0.0.2" is not host:port`},
+
+		// Thresholds.
+		{name: "parity tolerance above 1", yaml: minimal + "thresholds:\n  parity_tolerance: 1.5\n",
+			want: "FILE:10: thresholds.parity_tolerance: 1.5 is out of range; use a fraction between 0 and 1"},
+		{name: "negative hit rate margin", yaml: minimal + "thresholds:\n  hit_rate_margin: -0.1\n",
+			want: "FILE:10: thresholds.hit_rate_margin: -0.1 is out of range; use a fraction between 0 and 1"},
+		{name: "convergence above 1", yaml: minimal + "thresholds:\n  convergence: 1.2\n",
+			want: "FILE:10: thresholds.convergence: 1.2 is out of range; use a fraction above 0 and at most 1"},
+		{name: "latency margin too large", yaml: minimal + "thresholds:\n  latency_margin: 25\n",
+			want: "FILE:10: thresholds.latency_margin: 25 is out of range; use a fraction such as 0.25"},
+		{name: "too many sample keys", yaml: minimal + "thresholds:\n  sample_keys: 2000000\n",
+			want: "FILE:10: thresholds.sample_keys: 2000000 is out of range; use 0 to 1000000"},
+		{name: "negative TTL tolerance", yaml: minimal + "thresholds:\n  ttl_tolerance: -1s\n", want: "FILE:10: thresholds.ttl_tolerance: must not be negative"},
+		{name: "negative watch", yaml: minimal + "thresholds:\n  watch_duration: -2m\n", want: "FILE:10: thresholds.watch_duration: must not be negative"},
+		{name: "baseline window too short", yaml: minimal + "thresholds:\n  baseline_window: 500ms\n",
+			want: "FILE:10: thresholds.baseline_window: 500ms is too short; use at least 1s"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "cutover.yaml")
+			if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "empty.txt"), []byte("\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e := c.env
+			if e == nil {
+				e = map[string]string{"SRC_PW": "s", "DST_PW": "d"}
+			}
+			_, err := LoadConfig(path, env(e))
+			want := strings.NewReplacer("FILE", path, "DIR", dir).Replace(c.want)
+			if err == nil || err.Error() != want {
+				t.Fatalf("got  %v\nwant %s", err, want)
+			}
+			if _, ok := err.(*ConfigError); !ok {
+				t.Fatalf("got a %T, want a *ConfigError", err)
+			}
+		})
+	}
+	if len(cases) < 30 {
+		t.Fatalf("only %d bad configs", len(cases))
+	}
+}
+
+func TestMissingConfigFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cutover.yaml")
+	_, err := LoadConfig(path, env(nil))
+	want := path + ": no such file; pass --config with the path of your cutover.yaml (make lab writes one)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+}
