@@ -2,9 +2,11 @@ package lab
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cutover/cutover/lab/app"
@@ -189,6 +195,28 @@ func TestLabEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("an ElastiCache snapshot exported to S3 is a real RDB of the source", func(t *testing.T) {
+		ec, s3c := awsClients(l)
+		name := aws.String("rehearsal")
+		if _, err := ec.CreateSnapshot(ctx, &elasticache.CreateSnapshotInput{ReplicationGroupId: aws.String(ReplicationGroup), SnapshotName: name}); err != nil {
+			t.Fatal(err)
+		}
+		waitAvailable(t, ec, name)
+		if _, err := ec.CopySnapshot(ctx, &elasticache.CopySnapshotInput{SourceSnapshotName: name, TargetSnapshotName: aws.String("rehearsal-export"), TargetBucket: aws.String(Bucket)}); err != nil {
+			t.Fatal(err)
+		}
+		waitAvailable(t, ec, name)
+		obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(Bucket), Key: aws.String("rehearsal-export-0001.rdb")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		if err != nil || !bytes.HasPrefix(body, []byte("REDIS0010")) || len(body) < 5<<20 {
+			t.Fatalf("exported object: %d bytes starting %q (%v); want a Redis 7.0 RDB holding the 5 MB key", len(body), body[:min(len(body), 9)], err)
+		}
+	})
+
 	pids := []int{l.Source.Pid(), l.Target.Pid(), l.Replica.Pid()}
 	for _, s := range l.Sentinels {
 		pids = append(pids, s.Pid())
@@ -200,6 +228,32 @@ func TestLabEndToEnd(t *testing.T) {
 		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
 			t.Errorf("pid %d still exists after Close", pid)
 		}
+	}
+}
+
+func awsClients(l *Lab) (*elasticache.Client, *s3.Client) {
+	cfg := aws.Config{
+		Region:                     Region,
+		Credentials:                credentials.NewStaticCredentialsProvider("lab", "lab", ""),
+		BaseEndpoint:               aws.String(l.AWS.URL()),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}
+	return elasticache.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+func waitAvailable(t *testing.T, ec *elasticache.Client, name *string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := ec.DescribeSnapshots(context.Background(), &elasticache.DescribeSnapshotsInput{SnapshotName: name})
+		if err == nil && len(out.Snapshots) == 1 && aws.ToString(out.Snapshots[0].SnapshotStatus) == "available" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("snapshot %s not available: %+v %v", *name, out, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -293,4 +347,35 @@ func serversOf(prefix string) []int {
 		pids = append(pids, pid)
 	}
 	return pids
+}
+
+func TestServePrintsOneLineAndTearsDown(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, Options{Dir: dir, Keys: 500}, w); w.Close() }()
+	rd := bufio.NewReader(r)
+	line, err := rd.ReadString('\n')
+	if want := "lab ready: " + filepath.Join(dir, "cutover.yaml") + "\n"; err != nil || line != want {
+		t.Fatalf("Serve printed %q (%v), want %q", line, err, want)
+	}
+	env := readEnv(t, filepath.Join(dir, "lab.env"))
+	host, _, _ := net.SplitHostPort(env["SOURCE_ADDR"])
+	prefix := host[:strings.LastIndexByte(host, '.')+1] // 127.A.B.
+	if n := len(serversOf(prefix)); n != 6 {
+		t.Fatalf("%d servers of %s running, want 6", n, prefix)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if rest, _ := io.ReadAll(rd); len(rest) != 0 {
+		t.Errorf("Serve printed more: %q", rest)
+	}
+	if left := serversOf(prefix); len(left) != 0 {
+		t.Errorf("servers left after Serve returned: %v", left)
+	}
 }
