@@ -54,13 +54,17 @@ type App struct {
 
 // Status is a snapshot of the app's counters.
 type Status struct {
-	Ops, Hits, Misses, Sets, Errors int64
-	Dials                           int64          // connections opened
-	Restarts                        int64          // calls to Restart
-	LastError                       string         // the most recent failure, if any
-	LastErrorAt                     time.Time      // when it happened
-	LastAddr                        string         // ip:port of the most recent connection
-	Conns                           map[string]int // open connections by server ip:port
+	Ops         int64          `json:"ops"`
+	Hits        int64          `json:"hits"`
+	Misses      int64          `json:"misses"`
+	Sets        int64          `json:"sets"`
+	Errors      int64          `json:"errors"`
+	Dials       int64          `json:"dials"`         // connections opened
+	Restarts    int64          `json:"restarts"`      // calls to Restart
+	LastError   string         `json:"last_error"`    // the most recent failure, if any
+	LastErrorAt time.Time      `json:"last_error_at"` // when it happened
+	LastAddr    string         `json:"last_addr"`     // ip:port of the most recent connection
+	Conns       map[string]int `json:"conns"`         // open connections by server ip:port
 }
 
 // Start starts the workers; they run until Close.

@@ -58,8 +58,7 @@ func spawn(binary, dir, pidFile, logFile string, args ...string) (*process, erro
 	// Written by us as well as by the server: the server writes it only once
 	// started, and a crash of ours before that must still leave a trace.
 	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
-		p.kill()
-		<-p.done
+		p.abort()
 		return nil, fmt.Errorf("write pid file: %w", err)
 	}
 	return p, nil
@@ -93,6 +92,13 @@ func (p *process) signal(sig syscall.Signal) error {
 
 func (p *process) kill() {
 	_ = p.signal(syscall.SIGKILL)
+}
+
+// abort ends a child that failed to start: SIGKILL, reap, no pid file left.
+func (p *process) abort() {
+	p.kill()
+	<-p.done
+	_ = os.Remove(p.pidFile)
 }
 
 // Kill sends SIGKILL and returns at once; Wait reaps. Killing an exited

@@ -95,8 +95,7 @@ func startRedisOnce(ctx context.Context, cfg RedisConfig, port int) (*Redis, err
 	}
 	r := &Redis{process: p, Host: cfg.Host, Port: port, Password: cfg.Password, Dir: dir}
 	if err := waitReady(ctx, p, r.Addr(), cfg.Password, cfg.StartTimeout); err != nil {
-		r.Kill()
-		_ = r.Wait()
+		r.abort()
 		return nil, err
 	}
 	return r, nil
@@ -139,6 +138,7 @@ func waitReady(ctx context.Context, p *process, addr, password string, limit tim
 	if limit <= 0 {
 		limit = 15 * time.Second
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmds := [][]string{{"PING"}}
@@ -162,6 +162,9 @@ func waitReady(ctx context.Context, p *process, addr, password string, limit tim
 		case <-p.done:
 			return fmt.Errorf("%s on %s exited during start (%v); log: %s", p.name, addr, p.waitErr, p.logTail())
 		case <-ctx.Done():
+			if parent.Err() != nil {
+				return fmt.Errorf("start of %s on %s abandoned: %w", p.name, addr, parent.Err())
+			}
 			return fmt.Errorf("%s on %s did not answer PING within %s (%v); log: %s", p.name, addr, limit, last, p.logTail())
 		case <-tick.C:
 		}

@@ -95,8 +95,7 @@ func startSentinelOnce(ctx context.Context, cfg SentinelConfig, mhost, mport str
 	}
 	s := &Sentinel{process: p, Host: cfg.Host, Port: port, Password: cfg.Password, Master: cfg.Master, Dir: dir}
 	if err := waitReady(ctx, p, s.Addr(), cfg.Password, cfg.StartTimeout); err != nil {
-		s.Kill()
-		_ = s.Wait()
+		s.abort()
 		return nil, err
 	}
 	return s, nil

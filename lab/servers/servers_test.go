@@ -191,3 +191,17 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestStartAbandonedWithItsContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	_, err := StartRedis(ctx, RedisConfig{Dir: dir, Host: PickBlock().Host(1)})
+	if err == nil || !strings.Contains(err.Error(), "abandoned") {
+		t.Fatalf("want an abandoned start, got %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "redis.pid")); !os.IsNotExist(err) {
+		t.Fatalf("pid file left by an abandoned start: %v", err)
+	}
+}
