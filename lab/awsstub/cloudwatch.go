@@ -27,7 +27,7 @@ type cloudWatch struct {
 func (c *cloudWatch) window(cur sample, period time.Duration) window {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	w := window{cur: cur}
+	w := window{cur: cur, period: period}
 	for i := len(c.samples) - 1; i >= 0; i-- {
 		if !c.samples[i].at.After(cur.at.Add(-period)) {
 			w.base = &c.samples[i]
@@ -214,7 +214,7 @@ func (s *Server) getMetricData(ctx context.Context, body []byte) (cbor.Value, er
 			"Timestamps": cbor.List{}, "Values": cbor.List{}}
 		results = append(results, res)
 		// One datapoint, stamped at the start of the current period.
-		now := time.Now()
+		now := s.cfg.now()
 		ts := now.Truncate(q.period)
 		if ts.Before(start) {
 			ts = start
@@ -229,7 +229,7 @@ func (s *Server) getMetricData(ctx context.Context, body []byte) (cbor.Value, er
 			if err != nil {
 				return nil, APIError{Status: 500, Code: "InternalServiceFault", Message: "read INFO from the lab source: " + err.Error()}
 			}
-			smp := parseInfo(time.Now(), text)
+			smp := parseInfo(now, text)
 			cur = &smp
 		}
 		v, ok := metric(q.name, s.cw.window(*cur, q.period))

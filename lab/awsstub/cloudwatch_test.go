@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,11 +64,26 @@ func cwQuery(id, name string, dims ...string) types.MetricDataQuery {
 	}}
 }
 
-func (l *lab) metrics(t *testing.T, qs ...types.MetricDataQuery) map[string][]float64 {
+// testClock is the stand-in's clock in these tests.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// metrics asks for the ten minutes up to now (as the probes do) and checks
+// that each datapoint is stamped in the current period.
+func (l *lab) metrics(t *testing.T, now time.Time, qs ...types.MetricDataQuery) map[string][]float64 {
 	t.Helper()
-	now := time.Now()
 	out, err := l.cw.GetMetricData(ctxT(t), &cloudwatch.GetMetricDataInput{
-		StartTime: aws.Time(now.Add(-10 * time.Minute)), EndTime: aws.Time(now.Add(time.Minute)), MetricDataQueries: qs})
+		StartTime: aws.Time(now.Add(-10 * time.Minute)), EndTime: aws.Time(now.Add(time.Millisecond)), MetricDataQueries: qs})
 	must(t, err)
 	got := map[string][]float64{}
 	for _, r := range out.MetricDataResults {
@@ -75,7 +91,7 @@ func (l *lab) metrics(t *testing.T, qs ...types.MetricDataQuery) map[string][]fl
 			t.Fatalf("result %s: status %q, %d timestamps for %d values", aws.ToString(r.Id), r.StatusCode, len(r.Timestamps), len(r.Values))
 		}
 		for _, ts := range r.Timestamps {
-			if time.Since(ts) > 2*time.Minute || time.Until(ts) > time.Second {
+			if !ts.Equal(now.Truncate(time.Minute)) {
 				t.Errorf("result %s: timestamp %v is not the current period", aws.ToString(r.Id), ts)
 			}
 		}
@@ -87,25 +103,28 @@ func (l *lab) metrics(t *testing.T, qs ...types.MetricDataQuery) map[string][]fl
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
 
 func TestGetMetricDataFromINFO(t *testing.T) {
-	l := newLab(t, nil)
+	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 30, 0, time.UTC)}
+	l := newLab(t, func(c *Config) { c.now = clock.Now })
 	l.info.set(infoText)
+	// Counters are reported per 60 s period: over the first sample's window
+	// (the server's 100 s uptime), 3 evictions are 1.8 per period.
 	want := map[string]float64{
 		"CurrConnections":               12,
 		"CacheHitRate":                  90,
 		"EngineCPUUtilization":          4, // 4 s of main-thread CPU over 100 s of uptime
 		"DatabaseMemoryUsagePercentage": 25,
-		"Evictions":                     3,
-		"Reclaimed":                     7,
+		"Evictions":                     1.8,
+		"Reclaimed":                     4.2,
 		"CurrItems":                     100,
 		"CurrVolatileItems":             15,
-		"NewConnections":                40,
+		"NewConnections":                24,
 		"BytesUsedForCache":             52428800,
 		"MemoryFragmentationRatio":      1.25,
 		"ReplicationLag":                2,
 		"SaveInProgress":                0,
 		"IsMaster":                      1,
-		"NetworkBytesIn":                10000,
-		"NetworkBytesOut":               50000,
+		"NetworkBytesIn":                6000,
+		"NetworkBytesOut":               30000,
 	}
 	var qs []types.MetricDataQuery
 	ids := map[string]string{}
@@ -116,14 +135,14 @@ func TestGetMetricDataFromINFO(t *testing.T) {
 		ids[id] = name
 		qs = append(qs, cwQuery(id, name, "CacheClusterId", "lab-cache-001"))
 	}
-	got := l.metrics(t, qs...)
+	got := l.metrics(t, clock.Now(), qs...)
 	for id, name := range ids {
 		if len(got[id]) != 1 || !near(got[id][0], want[name]) {
 			t.Errorf("%s = %v, want %v", name, got[id], want[name])
 		}
 	}
 
-	// Rates cover the window since the previous sample.
+	// A minute later, rates cover the minute since the previous sample.
 	next := strings.NewReplacer(
 		"uptime_in_seconds:100", "uptime_in_seconds:160",
 		"evicted_keys:3", "evicted_keys:8",
@@ -131,13 +150,13 @@ func TestGetMetricDataFromINFO(t *testing.T) {
 		"keyspace_misses:100", "keyspace_misses:110",
 	).Replace(infoText)
 	l.info.set(next)
-	got = l.metrics(t,
+	got = l.metrics(t, clock.Add(time.Minute),
 		cwQuery("ev", "Evictions", "ReplicationGroupId", "lab-cache"),
 		cwQuery("hit", "CacheHitRate", "CacheClusterId", "lab-cache-001", "CacheNodeId", "0001"),
 		cwQuery("replica", "CurrConnections", "CacheClusterId", "lab-cache-002"),
 		cwQuery("other", "CurrConnections", "CacheClusterId", "someone-else"),
 	)
-	if len(got["ev"]) != 1 || got["ev"][0] != 5 {
+	if len(got["ev"]) != 1 || !near(got["ev"][0], 5) {
 		t.Errorf("Evictions over the window = %v, want 5", got["ev"])
 	}
 	if len(got["hit"]) != 1 || !near(got["hit"][0], 75) {

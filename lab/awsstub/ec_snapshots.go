@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,6 +16,7 @@ import (
 // snapshot is one manual backup; its RDB lives in a file under Server.dir.
 type snapshot struct {
 	name      string
+	cluster   string // the member cluster it was taken from
 	status    string // creating, available, exporting, failed
 	file      string
 	size      int64
@@ -50,7 +52,7 @@ func snapshotNotFound(name string) APIError {
 // xmlSnapshotLocked describes sn; s.ec.mu must be held.
 func (s *Server) xmlSnapshotLocked(sn *snapshot) xmlSnapshot {
 	_, port, _ := splitHostPort(s.cfg.PrimaryEndpoint)
-	node := xmlNodeSnapshot{CacheClusterID: s.snapshottingID(), NodeGroupID: nodeGroupID, CacheNodeID: cacheNodeID, CacheNodeCreateTime: s.ec.created}
+	node := xmlNodeSnapshot{CacheClusterID: sn.cluster, NodeGroupID: nodeGroupID, CacheNodeID: cacheNodeID, CacheNodeCreateTime: s.ec.created}
 	if !sn.createdAt.IsZero() {
 		at := sn.createdAt
 		node.SnapshotCreateTime = &at
@@ -60,14 +62,14 @@ func (s *Server) xmlSnapshotLocked(sn *snapshot) xmlSnapshot {
 		SnapshotName:                sn.name,
 		ReplicationGroupID:          s.cfg.ReplicationGroupID,
 		ReplicationGroupDescription: "cutover practice lab source",
-		CacheClusterID:              s.snapshottingID(),
+		CacheClusterID:              sn.cluster,
 		SnapshotStatus:              sn.status,
 		SnapshotSource:              "manual",
 		CacheNodeType:               s.cfg.NodeType,
 		Engine:                      s.cfg.Engine,
 		EngineVersion:               s.cfg.EngineVersion,
 		NumCacheNodes:               1,
-		PreferredAvailabilityZone:   s.zoneOf(min(1, s.cfg.NumReplicas)),
+		PreferredAvailabilityZone:   s.zoneOf(slices.Index(s.memberIDs(), sn.cluster)),
 		CacheClusterCreateTime:      s.ec.created,
 		PreferredMaintenanceWindow:  maintWindow,
 		Port:                        port,
@@ -115,8 +117,11 @@ func (s *Server) createSnapshot(f url.Values) (any, error) {
 				Message: fmt.Sprintf("Replication group %s is already taking snapshot %s; wait until it is available.", s.cfg.ReplicationGroupID, sn.name)}
 		}
 	}
+	if cc == "" {
+		cc = s.snapshottingID()
+	}
 	s.ec.nextFile++
-	sn := &snapshot{name: name, status: "creating", file: filepath.Join(s.dir, fmt.Sprintf("snapshot-%d.rdb", s.ec.nextFile))}
+	sn := &snapshot{name: name, cluster: cc, status: "creating", file: filepath.Join(s.dir, fmt.Sprintf("snapshot-%d.rdb", s.ec.nextFile))}
 	s.ec.snapshots = append(s.ec.snapshots, sn)
 	started := time.Now()
 	s.goWork(func(ctx context.Context) { s.takeSnapshot(ctx, sn, started) })
@@ -226,7 +231,7 @@ func (s *Server) copySnapshot(f url.Values) (any, error) {
 		s.goWork(func(ctx context.Context) { s.export(ctx, sn, bucket, target+"-0001.rdb") })
 		return snapshotResult{s.xmlSnapshotLocked(sn)}, nil
 	}
-	cp := &snapshot{name: target, status: "creating", file: sn.file, size: sn.size}
+	cp := &snapshot{name: target, cluster: sn.cluster, status: "creating", file: sn.file, size: sn.size}
 	s.ec.snapshots = append(s.ec.snapshots, cp)
 	s.goWork(func(ctx context.Context) {
 		if sleep(ctx, s.cfg.SnapshotDelay) {

@@ -58,8 +58,9 @@ func (s sample) sub(prefix, field string) (sum, max float64, n int) {
 // window pairs the current sample with the baseline rates are measured
 // from; base is nil when the baseline is the server's start (counters 0).
 type window struct {
-	cur  sample
-	base *sample
+	cur    sample
+	base   *sample
+	period time.Duration
 }
 
 // delta is the counter's growth over the window and the window's length in
@@ -75,6 +76,14 @@ func (w window) delta(key string) (d, secs float64, ok bool) {
 	}
 	prev, _ := w.base.num(key)
 	return max(cur-prev, 0), max(w.cur.at.Sub(w.base.at).Seconds(), 0.001), true
+}
+
+// perPeriod is a counter's growth scaled to one period, what CloudWatch's
+// Sum of a count metric over that period reports, whatever the length of
+// the window actually observed.
+func (w window) perPeriod(key string) (float64, bool) {
+	d, secs, ok := w.delta(key)
+	return d / secs * w.period.Seconds(), ok
 }
 
 func (w window) deltaSum(keys ...string) (sum, secs float64, ok bool) {
@@ -96,8 +105,7 @@ func metric(name string, w window) (float64, bool) {
 	case "CurrConnections":
 		return cur.num("connected_clients")
 	case "NewConnections":
-		d, _, ok := w.delta("total_connections_received")
-		return d, ok
+		return w.perPeriod("total_connections_received")
 	case "CacheHitRate":
 		hits, _, ok1 := w.delta("keyspace_hits")
 		misses, _, ok2 := w.delta("keyspace_misses")
@@ -119,11 +127,9 @@ func metric(name string, w window) (float64, bool) {
 		}
 		return 100 * used / limit, true
 	case "Evictions":
-		d, _, ok := w.delta("evicted_keys")
-		return d, ok
+		return w.perPeriod("evicted_keys")
 	case "Reclaimed":
-		d, _, ok := w.delta("expired_keys")
-		return d, ok
+		return w.perPeriod("expired_keys")
 	case "CurrItems":
 		keys, _, _ := cur.sub("db", "keys")
 		return keys, true
@@ -148,11 +154,9 @@ func metric(name string, w window) (float64, bool) {
 		}
 		return 0, cur.fields["role"] != ""
 	case "NetworkBytesIn":
-		d, _, ok := w.delta("total_net_input_bytes")
-		return d, ok
+		return w.perPeriod("total_net_input_bytes")
 	case "NetworkBytesOut":
-		d, _, ok := w.delta("total_net_output_bytes")
-		return d, ok
+		return w.perPeriod("total_net_output_bytes")
 	}
 	return 0, false
 }

@@ -61,6 +61,8 @@ type Config struct {
 	ChangeDelay   time.Duration // how long a Route53 change stays PENDING; default 1s
 
 	Extra http.Handler // serves /_lab/... (paths keep the prefix)
+
+	now func() time.Time // clock for CloudWatch samples; tests replace it
 }
 
 // ElastiCacheCanonicalID is the canonical user ID that S3 exports from
@@ -129,6 +131,9 @@ func (c *Config) setDefaults() error {
 	def(&c.Engine, "redis")
 	def(&c.EngineVersion, "7.0.15")
 	def(&c.NodeType, "cache.r7g.large")
+	if c.now == nil {
+		c.now = time.Now
+	}
 	if c.SnapshotDelay <= 0 {
 		c.SnapshotDelay = 2 * time.Second
 	}

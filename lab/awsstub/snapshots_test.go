@@ -55,6 +55,9 @@ func TestSnapshotExportToS3(t *testing.T) {
 	if len(sn.NodeSnapshots) != 1 || aws.ToString(sn.NodeSnapshots[0].CacheSize) != "1 MB" || sn.NodeSnapshots[0].SnapshotCreateTime == nil {
 		t.Fatalf("NodeSnapshots = %+v", sn.NodeSnapshots)
 	}
+	if aws.ToString(sn.CacheClusterId) != "lab-cache-002" {
+		t.Errorf("a group snapshot is taken from the replica, not %q", aws.ToString(sn.CacheClusterId))
+	}
 	if aws.ToString(sn.SnapshotSource) != "manual" || aws.ToString(sn.EngineVersion) != "7.0.15" {
 		t.Errorf("source %q version %q", aws.ToString(sn.SnapshotSource), aws.ToString(sn.EngineVersion))
 	}
@@ -133,8 +136,11 @@ func TestSnapshotErrorsAndFaults(t *testing.T) {
 	if !errors.As(err, &inv) {
 		t.Fatalf("bad snapshot name: %v", err)
 	}
-	_, err = l.ec.CreateSnapshot(ctx, &elasticache.CreateSnapshotInput{CacheClusterId: aws.String("lab-cache-001"), SnapshotName: aws.String("s1")})
+	one, err := l.ec.CreateSnapshot(ctx, &elasticache.CreateSnapshotInput{CacheClusterId: aws.String("lab-cache-001"), SnapshotName: aws.String("s1")})
 	must(t, err)
+	if aws.ToString(one.Snapshot.CacheClusterId) != "lab-cache-001" {
+		t.Errorf("snapshot of a named cluster reports %q", aws.ToString(one.Snapshot.CacheClusterId))
+	}
 	eventually(t, "s1 available", func() bool { return l.snapshotStatus(t, "s1") == "available" })
 	_, err = l.ec.CreateSnapshot(ctx, &elasticache.CreateSnapshotInput{ReplicationGroupId: aws.String("lab-cache"), SnapshotName: aws.String("s1")})
 	var exists *types.SnapshotAlreadyExistsFault
