@@ -249,6 +249,20 @@ func (v *validator) line(field string) int {
 	return 0
 }
 
+// wholeNumber refuses a fraction where a count is wanted: the decoder would
+// silently cut 2.9 down to 2.
+func (v *validator) wholeNumber(field string) {
+	p, err := yaml.PathString("$." + field)
+	if err != nil {
+		return
+	}
+	if n, err := p.FilterFile(v.ast); err == nil {
+		if _, frac := n.(*ast.FloatNode); frac {
+			v.fail(field, "%s is not a whole number", n.GetToken().Value)
+		}
+	}
+}
+
 func (v *validator) fail(field, format string, args ...any) {
 	if v.err == nil {
 		v.err = &ConfigError{File: v.file, Line: v.line(field), Field: field, Msg: fmt.Sprintf(format, args...)}
@@ -329,6 +343,8 @@ func (v *validator) config(c *Config) {
 	if strings.HasPrefix(c.S3.Prefix, "/") {
 		v.fail("s3.prefix", "must not start with /")
 	}
+	v.wholeNumber("dns.ttl")
+	v.wholeNumber("thresholds.sample_keys")
 	v.dns(&c.DNS)
 	v.thresholds(&c.Thresholds)
 	if c.Lab != nil && c.Lab.ControlURL == "" {

@@ -65,6 +65,8 @@ func TestBadConfigs(t *testing.T) {
 		{name: "duplicate key", yaml: minimal + "source:\n  kind: redis\n", want: `FILE:9: mapping key "source" already defined at [1:1]`},
 		{name: "text for a number", yaml: minimal + "dns:\n  ttl: thirty\n", want: `FILE:10: dns.ttl: "thirty" is not a whole number`},
 		{name: "number too large", yaml: minimal + "dns:\n  ttl: 99999999999999999999\n", want: "FILE:10: dns.ttl: 99999999999999999999 is too large"},
+		{name: "fraction for a whole number", yaml: minimal + "dns:\n  ttl: 2.9\n", want: "FILE:10: dns.ttl: 2.9 is not a whole number"},
+		{name: "fractional sample size", yaml: minimal + "thresholds:\n  sample_keys: 1.5\n", want: "FILE:10: thresholds.sample_keys: 1.5 is not a whole number"},
 		{name: "text for a fraction", yaml: minimal + "thresholds:\n  parity_tolerance: tiny\n", want: `FILE:10: thresholds.parity_tolerance: "tiny" is not a number`},
 		{name: "list for a string", yaml: minimal + "operator: [alice, bob]\n", want: "FILE:9: operator: is a list, not a string"},
 		{name: "string for a section", yaml: minimal + "s3: my-bucket\n", want: "FILE:9: s3: is a string where a mapping is expected"},
