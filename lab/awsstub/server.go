@@ -101,7 +101,6 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("awsstub: temp dir for snapshots: %w", err)
 	}
 	s := &Server{cfg: cfg, dir: dir}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.ec.init()
 	s.r53.init()
 	if s.s3, err = newS3Service(cfg); err != nil {
@@ -113,6 +112,7 @@ func Start(cfg Config) (*Server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("awsstub: listen on %s: %w", cfg.Addr, err)
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.url = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() { _ = s.http.Serve(ln) }()
