@@ -1,0 +1,258 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+)
+
+// Poller does one INFO round trip (probes.Poller).
+type Poller interface {
+	Poll(ctx context.Context) probes.Sample
+}
+
+// Pane is one live INFO pane: it polls its endpoint once per interval,
+// never with more than one request in flight, and keeps a history.
+type Pane struct {
+	name     string
+	poller   Poller
+	interval time.Duration
+	hist     *probes.History
+	tag      int  // the current poll; a message with another tag is stale
+	inflight bool // a poll is out
+	last     probes.Sample
+	lines    []string // rendered body, rebuilt only when a sample arrives
+	linesW   int
+}
+
+// NewPane polls p every interval; a nil poller shows "not configured".
+func NewPane(name string, p Poller, interval time.Duration) *Pane {
+	return &Pane{name: name, poller: p, interval: interval, hist: probes.NewHistory(120)}
+}
+
+type (
+	pollMsg struct {
+		pane   string
+		tag    int
+		sample probes.Sample
+	}
+	pollTickMsg struct {
+		pane string
+		tag  int
+	}
+)
+
+// poll sends one INFO off the Update loop, with a timeout under the
+// interval so polls never pile up.
+func (p *Pane) poll() tea.Cmd {
+	if p == nil || p.poller == nil || p.inflight {
+		return nil
+	}
+	p.tag++
+	p.inflight = true
+	tag, poller, name := p.tag, p.poller, p.name
+	timeout := max(p.interval*9/10, 500*time.Millisecond)
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		return pollMsg{pane: name, tag: tag, sample: poller.Poll(ctx)}
+	}
+}
+
+func (m *Model) pane(name string) *Pane {
+	for _, p := range []*Pane{m.src, m.tgt} {
+		if p != nil && p.name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// onPoll records a sample and arms the next tick: the next poll goes out
+// one interval after this one went out, and only once this one is back.
+func (m *Model) onPoll(msg pollMsg) tea.Cmd {
+	p := m.pane(msg.pane)
+	if p == nil || msg.tag != p.tag {
+		return nil
+	}
+	p.inflight = false
+	p.last = msg.sample
+	p.hist.Add(msg.sample)
+	p.lines = nil
+	wait := p.interval
+	if !msg.sample.Time.IsZero() {
+		wait -= msg.sample.Latency
+	}
+	tag := p.tag
+	return tea.Tick(max(wait, 50*time.Millisecond), func(time.Time) tea.Msg { return pollTickMsg{pane: p.name, tag: tag} })
+}
+
+func (m *Model) onPollTick(msg pollTickMsg) tea.Cmd {
+	p := m.pane(msg.pane)
+	if p == nil || msg.tag != p.tag {
+		return nil
+	}
+	return p.poll()
+}
+
+func (p *Pane) title() string {
+	if p == nil {
+		return "INFO"
+	}
+	t := strings.ToUpper(p.name[:1]) + p.name[1:]
+	if pt, ok := p.hist.Last(); ok {
+		t += " " + pt.Sample.Addr
+	}
+	return t
+}
+
+// view renders the pane body; it is cached until the next sample.
+func (p *Pane) view(w, h int, now time.Time) string {
+	if p == nil || p.poller == nil {
+		return sFaint.Render("not configured")
+	}
+	if p.lines == nil || p.linesW != w {
+		p.lines, p.linesW = p.render(w), w
+	}
+	lines := p.lines
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *Pane) render(w int) []string {
+	var out []string
+	if err := p.hist.Err(); err != nil {
+		// Wrapped, not cut: the reason is the point.
+		msg := lipgloss.NewStyle().Width(w).Render("unreachable: " + probes.Explain(err) + ", retrying")
+		for _, l := range strings.Split(msg, "\n") {
+			out = append(out, sBad.Render(l))
+		}
+	}
+	pt, ok := p.hist.Last()
+	if !ok {
+		if len(out) == 0 {
+			out = append(out, sFaint.Render("connecting…"))
+		}
+		return out
+	}
+	in, r := pt.Sample.Info, pt.Rates
+	val := sText
+	if p.hist.Err() != nil {
+		val = sFaint // stale numbers stay, dimmed
+	}
+	engine := "redis " + in.RedisVersion
+	if in.ValkeyVersion != "" {
+		engine = "valkey " + in.ValkeyVersion
+	}
+	out = append(out, val.Render(truncate(fmt.Sprintf("%s · %s · up %s · %s", roleWord(in), engine,
+		(time.Duration(in.Uptime)*time.Second).String(), ms(pt.Sample.Latency)), w)))
+	spark := max(8, w-30)
+	row := func(label, value string, series []float64) {
+		line := fmt.Sprintf("%-9s %-18s", label, value)
+		if series != nil {
+			line += " " + sRun.Render(sparkline(series, min(spark, w-29)))
+		}
+		out = append(out, val.Render(truncate(line, w)))
+	}
+	row("ops/s", rate(r.OpsPerSec, r.Valid), p.hist.OpsSeries())
+	hit := "-"
+	if r.Valid && r.HitRateOK {
+		hit = pct(r.HitRate)
+	}
+	if tot, ok := in.HitRate(); ok {
+		hit += " (all " + pct(tot) + ")"
+	}
+	row("hit rate", hit, p.hist.HitRateSeries())
+	mem := runbook.Amount(in.UsedMemory, "bytes")
+	if frac, ok := in.MemoryUsage(); ok {
+		mem += " " + pct(frac)
+	}
+	row("memory", mem, p.hist.MemorySeries())
+	maxmem := "maxmemory none"
+	if in.MaxMemory > 0 {
+		maxmem = "max " + runbook.Amount(in.MaxMemory, "bytes") + " " + in.MaxMemoryPolicy
+	}
+	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %s", "", maxmem), w)))
+	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %d (with TTL %d)", "keys", in.Keys(), in.Expires()), w)))
+	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %d   new/s %s   cpu %s", "clients", in.ConnectedClients, rate(r.NewConnsPerSec, r.Valid), cpu(r)), w)))
+	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s evicted %s  expired %s", "keys/s", rate(r.EvictionsPerSec, r.Valid), rate(r.ExpiredPerSec, r.Valid)), w)))
+	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s in %s/s  out %s/s", "network", runbook.Amount(int64(r.NetInPerSec), "bytes"), runbook.Amount(int64(r.NetOutPerSec), "bytes")), w)))
+	out = append(out, val.Render(truncate(replLine(in), w)))
+	save := "never"
+	if in.RDBLastSaveTime > 0 {
+		save = time.Unix(in.RDBLastSaveTime, 0).Local().Format("15:04:05") + " " + in.RDBLastBgsaveStatus
+	}
+	if in.RDBBgsaveInProgress {
+		save += " (saving now)"
+	}
+	aof := "aof off"
+	if in.AOFEnabled {
+		aof = "aof on"
+	}
+	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %s · %s", "last save", save, aof), w)))
+	return out
+}
+
+func roleWord(in probes.Info) string {
+	if in.IsPrimary() {
+		return "primary"
+	}
+	if in.Role == "" {
+		return "role ?"
+	}
+	return "replica"
+}
+
+// replLine summarises replication: a primary's replicas, or a replica's
+// link to its primary.
+func replLine(in probes.Info) string {
+	if in.IsPrimary() {
+		if len(in.Slaves) == 0 {
+			return fmt.Sprintf("%-9s no replicas", "repl")
+		}
+		var parts []string
+		for _, s := range in.Slaves {
+			lagBytes := in.MasterReplOffset - s.Offset
+			parts = append(parts, fmt.Sprintf("%s %s lag %ds/%s", s.Addr(), s.State, s.Lag, runbook.Amount(max(lagBytes, 0), "bytes")))
+		}
+		return fmt.Sprintf("%-9s %s", "repl", strings.Join(parts, "; "))
+	}
+	return fmt.Sprintf("%-9s link %s to %s:%d, last io %ds", "repl", in.MasterLinkStatus, in.MasterHost, in.MasterPort, in.MasterLastIOSecondsAgo)
+}
+
+func rate(v float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.1fM", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	case v >= 10 || v == 0:
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
+
+func cpu(r probes.Rates) string {
+	if !r.Valid {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", r.CPUPercent)
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+}

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cutover/cutover/probes"
+)
+
+// CloudWatchFunc reads the source's latest CloudWatch values by metric
+// name; nil when AWS is not configured.
+type CloudWatchFunc func(ctx context.Context) (map[string]float64, error)
+
+// Mapping is the CloudWatch -> INFO table: the ElastiCache metric beside
+// the INFO formula that replaces it, with source and target values.
+type Mapping struct {
+	fetchCW  CloudWatchFunc
+	every    time.Duration
+	cw       map[string]float64
+	cwErr    error
+	inflight bool
+
+	cache    string // rendered table
+	cacheKey string // what it was rendered from
+}
+
+// cloudWatchMsg carries one CloudWatch read.
+type cloudWatchMsg struct {
+	values map[string]float64
+	err    error
+}
+
+// NewMapping reads CloudWatch once a minute (its metrics are per minute)
+// when f is set.
+func NewMapping(f CloudWatchFunc) *Mapping {
+	return &Mapping{fetchCW: f, every: time.Minute}
+}
+
+func (mp *Mapping) fetch() tea.Cmd {
+	if mp == nil || mp.fetchCW == nil || mp.inflight {
+		return nil
+	}
+	mp.inflight = true
+	f := mp.fetchCW
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		v, err := f(ctx)
+		return cloudWatchMsg{values: v, err: err}
+	}
+}
+
+func (mp *Mapping) onFetch(msg cloudWatchMsg) tea.Cmd {
+	mp.inflight = false
+	mp.cwErr = msg.err
+	if msg.err == nil {
+		mp.cw = msg.values
+	}
+	return tea.Tick(mp.every, func(time.Time) tea.Msg { return mappingTickMsg{} })
+}
+
+type mappingTickMsg struct{}
+
+// view renders the table; it is rebuilt only when a pane or CloudWatch
+// brought new data.
+func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
+	if mp == nil {
+		return ""
+	}
+	key := fmt.Sprintf("%d/%d/%d/%d/%p/%v", w, h, src.tag, tgt.tag, mp.cw, mp.cwErr)
+	if key == mp.cacheKey {
+		return mp.cache
+	}
+	mp.cacheKey = key
+	mp.cache = mp.render(src, tgt, w, h)
+	return mp.cache
+}
+
+func (mp *Mapping) render(src, tgt *Pane, w, h int) string {
+	rows := probes.MappingRows(lastPoint(src), lastPoint(tgt), mp.cw)
+	const nameW, valW = 29, 11
+	cols := 3
+	if mp.fetchCW == nil {
+		cols = 2 // no CloudWatch: give its column to the formula
+	}
+	infoW := max(8, w-nameW-cols*(valW+1)-1)
+	row := func(name, formula string, vals ...string) string {
+		line := fmt.Sprintf("%-*s %-*s", nameW, truncate(name, nameW), infoW, truncate(formula, infoW))
+		for _, v := range vals[3-cols:] {
+			line += fmt.Sprintf(" %*s", valW, truncate(v, valW))
+		}
+		return line
+	}
+	out := []string{sBold.Render(truncate(row("CloudWatch", "INFO", "source CW", "source INFO", "target"), w))}
+	for _, r := range rows {
+		out = append(out, truncate(row(r.CloudWatch, r.Formula, r.CW, r.Source, r.Target), w))
+	}
+	if mp.fetchCW == nil {
+		out = append(out, sFaint.Render("CloudWatch: not configured (no AWS for this source)"))
+	} else if mp.cwErr != nil {
+		out = append(out, sWarn.Render(truncate("CloudWatch: "+probes.Explain(mp.cwErr)+"; retrying each minute", w)))
+	}
+	if len(out) > h {
+		out = out[:h]
+	}
+	return strings.Join(out, "\n")
+}
+
+// lastPoint is a pane's newest answer, or a zero Point while it has none
+// or its endpoint is down.
+func lastPoint(p *Pane) probes.Point {
+	if p == nil || p.hist.Err() != nil {
+		return probes.Point{}
+	}
+	pt, _ := p.hist.Last()
+	return pt
+}

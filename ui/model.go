@@ -1,0 +1,600 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/progress"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// Minimum terminal size; below it the console says so.
+const minWidth, minHeight = 80, 24
+
+// Options wire the console to its engine and its probes.
+type Options struct {
+	Engine   *runbook.Engine
+	Operator string
+	Notes    []string // things replay found (torn journal line, interrupted steps)
+	Source   *Pane
+	Target   *Pane
+	Mapping  *Mapping
+	Log      func(string, ...any) // the log file; never the screen
+	Now      func() time.Time     // the clock (fixed in golden tests)
+}
+
+// tab is what a small terminal shows at once.
+type tab int
+
+const (
+	tabRunbook tab = iota
+	tabLive
+	tabLog
+)
+
+// Model is the root of the console.
+type Model struct {
+	eng      *runbook.Engine
+	operator string
+	state    runbook.State
+	logFile  func(string, ...any)
+	now      func() time.Time
+
+	width, height int
+	tab           tab
+	help          bool
+	list          checklist
+	log           timeline
+	dialog        *dialog
+	status        string // one-line note under the panes (plan being worked out, ...)
+	runs          map[string]*run
+	bar           progress.Model
+	src, tgt      *Pane
+	mapping       *Mapping
+	quitting      bool
+}
+
+// New builds the console model.
+func New(o Options) *Model {
+	m := &Model{eng: o.Engine, operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
+		log: timeline{max: 500}, runs: map[string]*run{}, src: o.Source, tgt: o.Target, mapping: o.Mapping,
+		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
+			progress.WithColors(colAccent, colOK))}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.logFile == nil {
+		m.logFile = func(string, ...any) {}
+	}
+	for _, n := range o.Notes {
+		m.addLog(1, "%s", n)
+	}
+	m.addLog(0, "console started by %s; journal %s", m.operator, filepath.Base(o.Engine.Config.Journal))
+	return m
+}
+
+// Init starts the pollers.
+func (m *Model) Init() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, p := range []*Pane{m.src, m.tgt} {
+		if p != nil {
+			cmds = append(cmds, p.poll())
+		}
+	}
+	if m.mapping != nil {
+		cmds = append(cmds, m.mapping.fetch())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) addLog(level int, format string, args ...any) {
+	text := m.eng.Redact.Scrub(fmt.Sprintf(format, args...))
+	m.log.add(logLine{at: m.now(), level: level, text: text})
+	m.logFile("%s", text)
+}
+
+func (m *Model) focused() *runbook.Step { return m.state.Runbook().Steps[m.list.cursor] }
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case pollMsg:
+		return m, m.onPoll(msg)
+	case pollTickMsg:
+		return m, m.onPollTick(msg)
+	case cloudWatchMsg:
+		return m, m.mapping.onFetch(msg)
+	case mappingTickMsg:
+		return m, m.mapping.fetch()
+	case progressMsg:
+		if r := m.runs[msg.step]; r != nil {
+			r.observe(msg.p, msg.at)
+			return m, r.next()
+		}
+	case logMsg:
+		m.log.add(msg.line)
+		m.logFile("%s", msg.line.text)
+		if r := m.runs[msg.step]; r != nil {
+			return m, r.next()
+		}
+	case stepDoneMsg:
+		return m, m.onStepDone(msg)
+	case planMsg:
+		m.status = ""
+		if msg.err != nil {
+			m.addLog(2, "%s: cannot work out the plan: %v", msg.step, msg.err)
+			return m, nil
+		}
+		m.dialog = newConfirm(m.state.Runbook().Step(msg.step), msg.plan, m.operator)
+		return m, m.dialog.open()
+	case verifyMsg:
+		m.status = ""
+		if msg.err != nil {
+			m.addLog(2, "%s verify: %v", msg.step, msg.err)
+		} else {
+			lvl := 0
+			if !msg.res.OK {
+				lvl = 2
+			}
+			m.addLog(lvl, "%s verify: %s", msg.step, resultWord(msg.res)+" "+msg.res.Summary)
+		}
+	case dialogDoneMsg:
+		return m, m.onDialog(msg)
+	}
+	return m, nil
+}
+
+func resultWord(r runbook.Result) string {
+	if r.OK {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func (m *Model) onStepDone(msg stepDoneMsg) tea.Cmd {
+	r := m.runs[msg.step]
+	delete(m.runs, msg.step)
+	m.state = m.eng.State()
+	switch {
+	case msg.err != nil && msg.res.Summary == "":
+		m.addLog(2, "%s failed: %v", msg.step, msg.err)
+	case msg.err != nil || !msg.res.OK:
+		m.addLog(2, "%s failed: %s", msg.step, msg.res.Summary)
+	default:
+		m.addLog(0, "%s done: %s", msg.step, msg.res.Summary)
+	}
+	if m.quitting && len(m.runs) == 0 {
+		return tea.Quit
+	}
+	if r != nil {
+		return r.next() // drains the closed channel
+	}
+	return nil
+}
+
+// key handles a key press: the dialog first, then global keys, then the
+// checklist.
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if m.dialog != nil {
+		cmd, done, answer := m.dialog.update(msg)
+		if done {
+			m.dialog = nil
+			if answer != nil {
+				a := *answer
+				return func() tea.Msg { return a }
+			}
+		}
+		return cmd
+	}
+	k := msg.String()
+	if m.help {
+		m.help = false
+		return nil
+	}
+	switch k {
+	case "ctrl+c", "q":
+		if len(m.runs) > 0 {
+			m.dialog = newQuit(m.runningIDs())
+			return nil
+		}
+		return tea.Quit
+	case "?":
+		m.help = true
+	case "1":
+		m.tab = tabRunbook
+	case "2":
+		m.tab = tabLive
+	case "3":
+		m.tab = tabLog
+	case "tab":
+		m.tab = (m.tab + 1) % 3
+	case "up", "k":
+		m.list.move(m.state.Runbook(), -1)
+	case "down", "j":
+		m.list.move(m.state.Runbook(), 1)
+	case "pgup":
+		m.list.move(m.state.Runbook(), -10)
+	case "pgdown":
+		m.list.move(m.state.Runbook(), 10)
+	case "home", "g":
+		m.list.cursor = 0
+	case "end", "G":
+		m.list.cursor = len(m.state.Runbook().Steps) - 1
+	case "b":
+		m.focus("rollback.cname")
+	case "enter":
+		return m.act(m.focused())
+	case "s":
+		s := m.focused()
+		m.dialog = newReasonDialog(dlgSkip, s, "Skip "+s.ID, "Why is it skipped? (recorded in the journal)")
+		return m.dialog.open()
+	case "r":
+		s := m.focused()
+		if s.Kind != runbook.Action {
+			return m.act(s) // checks re-run without ceremony
+		}
+		m.dialog = newReasonDialog(dlgRerun, s, "Re-run "+s.ID+" on purpose", "Why run it again? (recorded in the journal)")
+		return m.dialog.open()
+	case "v":
+		return m.verify(m.focused())
+	case "c":
+		if r := m.runs[m.focused().ID]; r != nil {
+			r.cancel()
+			m.addLog(1, "%s: cancel asked by %s", r.step, m.operator)
+		}
+	}
+	return nil
+}
+
+func (m *Model) focus(id string) {
+	for i, s := range m.state.Runbook().Steps {
+		if s.ID == id {
+			m.list.cursor = i
+		}
+	}
+}
+
+func (m *Model) runningIDs() []string {
+	var ids []string
+	for id := range m.runs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// act does what enter means for a step's kind.
+func (m *Model) act(s *runbook.Step) tea.Cmd {
+	if m.runs[s.ID] != nil {
+		m.addLog(1, "%s is already running", s.ID)
+		return nil
+	}
+	if b := m.state.Blocker(s.ID); b != "" {
+		m.addLog(1, "%s", b)
+		return nil
+	}
+	switch s.Kind {
+	case runbook.Decision:
+		m.dialog = newDecide(s, m.state.Get(s.ID).Choice)
+		return m.dialog.open()
+	case runbook.Manual:
+		m.dialog = newReasonDialog(dlgTick, s, "Tick "+s.ID+": "+s.Title, "What was done? (note for the journal)")
+		return m.dialog.open()
+	case runbook.Check:
+		return m.start(s.ID, runbook.Request{Operator: m.operator})
+	}
+	if s.Exec == nil {
+		m.addLog(2, "%s has no executor in this build", s.ID)
+		return nil
+	}
+	if st := m.state.Get(s.ID).Status; st != runbook.Pending {
+		m.addLog(1, "%s is %s; press r to re-run it on purpose", s.ID, st)
+		return nil
+	}
+	m.status = "working out the plan for " + s.ID + "…"
+	env := m.eng.Env(m.operator, nil, nil)
+	eng := m.eng
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		p, err := eng.Plan(ctx, s.ID, env)
+		if err != nil {
+			err = fmt.Errorf("%s", eng.Redact.Scrub(err.Error()))
+		}
+		return planMsg{step: s.ID, plan: p, err: err}
+	}
+}
+
+func (m *Model) verify(s *runbook.Step) tea.Cmd {
+	if s.Exec == nil {
+		m.addLog(1, "%s is a %s step: nothing to verify", s.ID, s.Kind)
+		return nil
+	}
+	m.status = "verifying " + s.ID + "…"
+	env := m.eng.Env(m.operator, nil, nil)
+	eng := m.eng
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		res, err := eng.Verify(ctx, s.ID, env)
+		if err != nil {
+			err = fmt.Errorf("%s", eng.Redact.Scrub(err.Error()))
+		}
+		return verifyMsg{step: s.ID, res: res, err: err}
+	}
+}
+
+func (m *Model) start(id string, req runbook.Request) tea.Cmd {
+	r, cmd := startRun(m.eng, id, req)
+	m.runs[id] = r
+	m.addLog(0, "%s started by %s%s", id, req.Operator, map[bool]string{true: " with " + req.Second, false: ""}[req.Second != ""])
+	return cmd
+}
+
+// onDialog carries out a submitted dialog through the engine.
+func (m *Model) onDialog(a dialogDoneMsg) tea.Cmd {
+	rec := func(ev runbook.Event) bool {
+		ev.Step, ev.Operator = a.step, m.operator
+		if _, err := m.eng.Record(ev); err != nil {
+			m.addLog(2, "%v", err)
+			return false
+		}
+		m.state = m.eng.State()
+		return true
+	}
+	switch a.kind {
+	case dlgQuit:
+		m.quitting = true
+		for _, r := range m.runs {
+			r.cancel()
+		}
+		if len(m.runs) == 0 {
+			return tea.Quit
+		}
+		m.status = "cancelling running steps before quitting…"
+	case dlgDecide:
+		if rec(runbook.Event{Type: runbook.EvDecide, Choice: a.values["choice"], Reason: a.values["text"]}) {
+			m.addLog(0, "%s: %s chose %s: %s", a.step, m.operator, a.values["choice"], a.values["text"])
+		}
+	case dlgTick:
+		if rec(runbook.Event{Type: runbook.EvTick, Note: a.values["text"]}) {
+			m.addLog(0, "%s ticked by %s: %s", a.step, m.operator, a.values["text"])
+		}
+	case dlgSkip:
+		if rec(runbook.Event{Type: runbook.EvSkip, Reason: a.values["text"]}) {
+			m.addLog(1, "%s skipped by %s: %s", a.step, m.operator, a.values["text"])
+		}
+	case dlgRerun:
+		if rec(runbook.Event{Type: runbook.EvRerun, Reason: a.values["text"]}) {
+			m.addLog(1, "%s re-armed by %s: %s", a.step, m.operator, a.values["text"])
+			return m.act(m.state.Runbook().Step(a.step))
+		}
+	case dlgConfirm:
+		opts := map[string]string{}
+		for k, v := range a.values {
+			if name, ok := strings.CutPrefix(k, "opt:"); ok {
+				opts[name] = v
+			}
+		}
+		return m.start(a.step, runbook.Request{Operator: m.operator, Second: a.values["second"],
+			Confirmed: a.values["confirm"], Plan: a.plan, Options: opts})
+	}
+	return nil
+}
+
+// View renders the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "cutover"
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if w == 0 {
+		return ""
+	}
+	if w < minWidth || h < minHeight {
+		msg := fmt.Sprintf("cutover needs at least %dx%d; this terminal is %dx%d.\nMake it larger (or zoom a tmux pane with prefix z).", minWidth, minHeight, w, h)
+		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, msg)
+	}
+	header := m.header(w)
+	footer := m.footer(w)
+	bodyH := h - lipgloss.Height(header) - lipgloss.Height(footer)
+	var body string
+	switch {
+	case m.help:
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, helpView())
+	case w >= 150 && h >= 36:
+		body = m.wideBody(w, bodyH)
+	default:
+		body = m.tabBody(w, bodyH)
+	}
+	screen := lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
+	if m.dialog != nil {
+		box := m.dialog.view(w)
+		x := max(0, (w-lipgloss.Width(box))/2)
+		y := max(0, (h-lipgloss.Height(box))/2)
+		screen = overlay(screen, box, x, y)
+	}
+	return screen
+}
+
+func (m *Model) header(w int) string {
+	cfg := m.eng.Config
+	left := sTitle.Render("cutover") + sFaint.Render(" · ") + cfg.Source.Kind + " → " + cfg.Target.Kind +
+		sFaint.Render(" · operator ") + sBold.Render(m.operator)
+	right := m.now().Local().Format("15:04:05")
+	line := left + strings.Repeat(" ", max(1, w-lipgloss.Width(left)-lipgloss.Width(right))) + right
+	rows := []string{truncate(line, w)}
+	if b := m.rollbackBanner(); b != "" {
+		rows = append(rows, sBanner.Width(w).Render(truncate(b, w)))
+	}
+	return strings.Join(rows, "\n")
+}
+
+// rollbackBanner is shown from the moment the swap ran until a rollback
+// is done, so the way back is always in sight.
+func (m *Model) rollbackBanner() string {
+	swap := m.state.Get("cutover.cname")
+	if swap.Runs == 0 || m.state.Get("rollback.cname").Status == runbook.Done {
+		return ""
+	}
+	return fmt.Sprintf(" ROLLBACK AVAILABLE · the CNAME was swapped (%s) · press b for rollback.cname", swap.Status)
+}
+
+func (m *Model) footer(w int) string {
+	var keys [][2]string
+	switch {
+	case m.dialog != nil:
+		keys = [][2]string{{"enter", "next/submit"}, {"tab", "field"}, {"←/→", "choose"}, {"esc", "cancel"}}
+	default:
+		keys = [][2]string{{"↑/↓", "step"}, {"enter", m.enterWord()}, {"s", "skip"}, {"r", "re-run"}, {"v", "verify"}}
+		if m.runs[m.focused().ID] != nil {
+			keys = append(keys, [2]string{"c", "cancel"})
+		}
+		if m.width < 150 || m.height < 36 {
+			keys = append(keys, [2]string{"1/2/3", "tabs"})
+		}
+		keys = append(keys, [2]string{"?", "help"}, [2]string{"q", "quit"})
+	}
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, sKey.Render(k[0])+" "+sFaint.Render(k[1]))
+	}
+	line := strings.Join(parts, "  ")
+	if m.status != "" {
+		line = sWarn.Render(m.status) + "  " + line
+	}
+	return truncate(line, w)
+}
+
+func (m *Model) enterWord() string {
+	switch m.focused().Kind {
+	case runbook.Decision:
+		return "decide"
+	case runbook.Manual:
+		return "tick"
+	case runbook.Action:
+		return "plan+confirm"
+	}
+	return "run"
+}
+
+// wideBody: checklist and detail on the left, live panes and mapping on
+// the right, the log along the bottom.
+func (m *Model) wideBody(w, h int) string {
+	logH := max(6, h/5)
+	topH := h - logH
+	leftW := min(60, w*2/5)
+	rightW := w - leftW
+	left := m.runbookColumn(leftW, topH)
+	right := m.liveColumn(rightW, topH)
+	top := lipgloss.JoinHorizontal(lipgloss.Top, left, right)
+	return lipgloss.JoinVertical(lipgloss.Left, top, m.logPane(w, logH))
+}
+
+// tabBody shows one of runbook, live and log at a time.
+func (m *Model) tabBody(w, h int) string {
+	names := []string{"1 Runbook", "2 Live", "3 Log"}
+	var tabs []string
+	for i, n := range names {
+		if tab(i) == m.tab {
+			tabs = append(tabs, sSel.Render(" "+n+" "))
+		} else {
+			tabs = append(tabs, sFaint.Render(" "+n+" "))
+		}
+	}
+	bar := strings.Join(tabs, " ")
+	h--
+	var body string
+	switch m.tab {
+	case tabRunbook:
+		body = m.runbookColumn(w, h)
+	case tabLive:
+		body = m.liveColumn(w, h)
+	default:
+		body = m.logPane(w, h)
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, bar, body)
+}
+
+// runbookColumn is the checklist with the focused step's detail: side by
+// side when wide enough, else stacked.
+func (m *Model) runbookColumn(w, h int) string {
+	s := m.focused()
+	if w >= 110 {
+		listW := 50
+		list := pane("Checklist", m.list.view(m.state, m.runs, listW-4, h-2), listW, h)
+		det := pane("Step", detailView(m.state, s, m.runs[s.ID], &m.bar, m.now(), w-listW-4, h-2), w-listW, h)
+		return lipgloss.JoinHorizontal(lipgloss.Top, list, det)
+	}
+	listH := max(8, h*11/20)
+	list := pane("Checklist", m.list.view(m.state, m.runs, w-4, listH-2), w, listH)
+	det := pane("Step", detailView(m.state, s, m.runs[s.ID], &m.bar, m.now(), w-4, h-listH-2), w, h-listH)
+	return lipgloss.JoinVertical(lipgloss.Left, list, det)
+}
+
+// liveColumn is the two INFO panes side by side over the mapping table.
+func (m *Model) liveColumn(w, h int) string {
+	paneH := min(h/2, 17)
+	paneH = max(paneH, min(h, 12))
+	half := w / 2
+	src := pane(m.src.title(), m.src.view(half-4, paneH-2, m.now()), half, paneH)
+	tgt := pane(m.tgt.title(), m.tgt.view(w-half-4, paneH-2, m.now()), w-half, paneH)
+	row := lipgloss.JoinHorizontal(lipgloss.Top, src, tgt)
+	if h-paneH < 4 {
+		return row
+	}
+	mp := pane("CloudWatch → INFO", m.mapping.view(m.src, m.tgt, w-4, h-paneH-2), w, h-paneH)
+	return lipgloss.JoinVertical(lipgloss.Left, row, mp)
+}
+
+func (m *Model) logPane(w, h int) string {
+	return pane("Log", m.log.view(w-4, h-2), w, h)
+}
+
+// pane draws a bordered box of exactly w x h with a title in the border.
+func pane(title, content string, w, h int) string {
+	inner := lipgloss.NewStyle().Width(w - 4).Height(h - 2).MaxHeight(h - 2).MaxWidth(w - 4).Render(content)
+	box := sPane.Render(inner)
+	if title == "" {
+		return box
+	}
+	// Put the title into the top border.
+	_, rest, _ := strings.Cut(box, "\n")
+	t := truncate(" "+title+" ", w-4)
+	border := lipgloss.NewStyle().Foreground(colBorder)
+	top := border.Render("╭─") + sTitle.Render(t) + border.Render(strings.Repeat("─", max(0, w-3-lipgloss.Width(t)))+"╮")
+	return top + "\n" + rest
+}
+
+// overlay draws box over screen with its top-left corner at x, y, keeping
+// the styled text on both sides of it.
+func overlay(screen, box string, x, y int) string {
+	lines := strings.Split(screen, "\n")
+	for i, b := range strings.Split(box, "\n") {
+		row := y + i
+		if row >= len(lines) {
+			break
+		}
+		l := lines[row]
+		right := ansi.TruncateLeft(l, x+lipgloss.Width(b), "")
+		lines[row] = ansi.Truncate(l, x, "") + "\x1b[0m" + b + "\x1b[0m" + right
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,383 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+)
+
+// clock is the fixed time of every test screen.
+var clock = time.Date(2026, 11, 25, 2, 14, 5, 0, time.UTC)
+
+// infoPoller replays INFO text captured from a real redis-server, moving
+// its counters forward so rates are non-zero.
+type infoPoller struct {
+	text string
+	addr string
+	n    int
+	err  error
+}
+
+func (p *infoPoller) Poll(ctx context.Context) probes.Sample {
+	if p.err != nil {
+		return probes.Sample{Time: clock, Err: p.err}
+	}
+	p.n++
+	in := probes.ParseInfo(p.text)
+	in.TotalCommandsProcessed += int64(p.n * 1500)
+	in.KeyspaceHits += int64(p.n * 900)
+	in.KeyspaceMisses += int64(p.n * 100)
+	in.UsedMemory += int64(p.n%5) * 1 << 20
+	return probes.Sample{Time: clock.Add(time.Duration(p.n) * time.Second), Addr: p.addr, Info: in, Latency: 300 * time.Microsecond}
+}
+
+func captured(t testing.TB, name string) string {
+	b, err := os.ReadFile(filepath.Join("..", "probes", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// fakeCheck and fakeAction stand in for executors: the console's flow is
+// under test here, not the checks (probes and steps test those against
+// real servers).
+type fakeExec struct {
+	resource string
+	res      runbook.Result
+	block    chan struct{} // when set, Run waits for it or for cancel
+}
+
+func (f *fakeExec) Plan(context.Context, *runbook.Env) (runbook.Plan, error) {
+	return runbook.Plan{Summary: "UPSERT the record", Resource: f.resource,
+		Calls: []string{"route53:ChangeResourceRecordSets UPSERT " + f.resource}}, nil
+}
+
+func (f *fakeExec) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
+	report(runbook.Progress{Done: 50, Total: 100, Unit: "keys"})
+	if f.block != nil {
+		select {
+		case <-f.block:
+		case <-ctx.Done():
+			return runbook.Result{}, ctx.Err()
+		}
+	}
+	return f.res, nil
+}
+
+func (f *fakeExec) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	return f.res, nil
+}
+
+func testConfig(t testing.TB) *runbook.Config {
+	dir := t.TempDir()
+	for _, f := range []string{"src.pass", "tgt.pass"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("s3cret-"+f), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yaml := `operator: alice
+source: {kind: redis, url: "redis://127.0.10.1:6379", password_file: src.pass}
+target:
+  kind: sentinel
+  url: redis://127.0.10.2:6379
+  password_file: tgt.pass
+  sentinel: {master: mymaster, addrs: ["127.0.10.4:26379"]}
+dns: {hosted_zone_id: Z0LAB, record: cache.lab.internal, source_value: source.lab.internal, target_value: target.lab.internal}
+`
+	path := filepath.Join(dir, "cutover.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := runbook.LoadConfig(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+type fixture struct {
+	inbox  chan tea.Msg
+	m      *Model
+	eng    *runbook.Engine
+	action *fakeExec
+}
+
+func newFixture(t testing.TB, w, h int) *fixture {
+	cfg := testConfig(t)
+	rb := runbook.New()
+	ok := runbook.Result{OK: true, Summary: "PING answered with auth; unauthenticated PING refused",
+		Evidence: []runbook.Evidence{{Name: "PING with auth", Value: "PONG", Want: "PONG", OK: true}}}
+	action := &fakeExec{resource: "cache.lab.internal", res: runbook.Result{OK: true, Summary: "record swapped"}}
+	if err := rb.Attach(map[string]runbook.Executor{"build.reachable": &fakeExec{res: ok}, "build.dns": action, "cutover.cname": action}); err != nil {
+		t.Fatal(err)
+	}
+	eng, _, err := runbook.Open(cfg, rb, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	src := &infoPoller{text: captured(t, "info-everything-primary.txt"), addr: "127.0.10.1:6379"}
+	tgt := &infoPoller{text: captured(t, "info-primary-with-replica.txt"), addr: "127.0.10.2:6379"}
+	m := New(Options{Engine: eng, Operator: "alice", Now: func() time.Time { return clock },
+		Source: NewPane("source", src, time.Second), Target: NewPane("target", tgt, time.Second),
+		Mapping: NewMapping(nil)})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	// Three polls each, so rates and sparklines have data.
+	for i := 0; i < 3; i++ {
+		for _, p := range []*Pane{m.src, m.tgt} {
+			m.Update(p.poll()())
+		}
+	}
+	return &fixture{inbox: make(chan tea.Msg, 256), m: m, eng: eng, action: action}
+}
+
+// press sends keys; a string of several runes is typed one rune at a time.
+func (f *fixture) press(t testing.TB, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		f.send(t, keyMsg(k))
+	}
+}
+
+func (f *fixture) typeText(t testing.TB, s string) {
+	for _, r := range s {
+		f.send(t, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+// send delivers a message, then every message its commands produce
+// until the model has been quiet for a moment. Commands run in goroutines
+// feeding one inbox, so a slow one (a poll timer, a running step) never
+// loses its message.
+func (f *fixture) send(t testing.TB, msg tea.Msg) {
+	t.Helper()
+	f.deliver(msg)
+	f.settle(t, func() bool { return false }, 100*time.Millisecond)
+}
+
+func (f *fixture) deliver(msg tea.Msg) {
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			f.spawn(c)
+		}
+		return
+	}
+	_, cmd := f.m.Update(msg)
+	f.spawn(cmd)
+}
+
+func (f *fixture) spawn(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		if m := cmd(); m != nil {
+			f.inbox <- m
+		}
+	}()
+}
+
+// settle handles inbox messages until cond holds or nothing arrives for
+// quiet; it fails the test after 5 s.
+func (f *fixture) settle(t testing.TB, cond func() bool, quiet time.Duration) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for !cond() {
+		select {
+		case m := <-f.inbox:
+			f.deliver(m)
+		case <-time.After(quiet):
+			return
+		case <-deadline:
+			t.Fatalf("the model did not settle in 5 s; screen:\n%s", f.screen())
+		}
+	}
+}
+
+func (f *fixture) screen() string { return ansi.Strip(f.m.render()) }
+
+func (f *fixture) focus(id string) { f.m.focus(id) }
+
+func TestConfirmRefusesWrongText(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	f.focus("build.dns")
+	f.press(t, "enter")
+	if f.m.dialog == nil {
+		t.Fatalf("no confirm dialog; screen:\n%s", f.screen())
+	}
+	if !strings.Contains(f.screen(), "route53:ChangeResourceRecordSets UPSERT cache.lab.internal") {
+		t.Fatalf("the dialog does not show the plan:\n%s", f.screen())
+	}
+	f.typeText(t, "cache.lab.interna")
+	f.press(t, "enter")
+	if f.m.dialog == nil || !strings.Contains(f.screen(), "does not match") {
+		t.Fatalf("wrong text was not refused:\n%s", f.screen())
+	}
+	if got := f.eng.State().Get("build.dns").Status; got != runbook.Pending {
+		t.Fatalf("build.dns is %s after a refused confirmation", got)
+	}
+	f.typeText(t, "l")
+	f.press(t, "enter")
+	waitFor(t, func() bool { return f.eng.State().Get("build.dns").Status == runbook.Done }, f)
+	if ev := lastEvent(t, f.eng, "build.dns", runbook.EvStart); ev.Confirmed != "cache.lab.internal" || ev.Operator != "alice" {
+		t.Fatalf("start event = %+v", ev)
+	}
+}
+
+func TestTwoPersonNeedsAnotherOperator(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	for _, id := range []string{"build.dns", "migrate.parity", "migrate.dualwrite"} {
+		if _, err := f.eng.Record(runbook.Event{Type: runbook.EvSkip, Step: id, Operator: "alice", Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.m.state = f.eng.State()
+	f.focus("cutover.cname")
+	f.press(t, "enter")
+	f.typeText(t, "cache.lab.internal")
+	f.press(t, "enter") // to the second operator field
+	f.typeText(t, "alice")
+	f.press(t, "enter")
+	if f.m.dialog == nil || !strings.Contains(f.screen(), "someone other than alice") {
+		t.Fatalf("the same operator was accepted as second:\n%s", f.screen())
+	}
+	for range 5 {
+		f.press(t, "backspace")
+	}
+	f.typeText(t, "bob")
+	f.press(t, "enter")
+	waitFor(t, func() bool { return f.eng.State().Get("cutover.cname").Status == runbook.Done }, f)
+	ev := lastEvent(t, f.eng, "cutover.cname", runbook.EvStart)
+	if ev.Operator != "alice" || ev.Second != "bob" {
+		t.Fatalf("start event operators = %q + %q", ev.Operator, ev.Second)
+	}
+	if !strings.Contains(f.screen(), "ROLLBACK AVAILABLE") {
+		t.Fatalf("no rollback banner after the swap:\n%s", f.screen())
+	}
+	f.press(t, "b")
+	if f.m.focused().ID != "rollback.cname" {
+		t.Fatalf("b focused %s", f.m.focused().ID)
+	}
+}
+
+func TestCheckRunsAndIsJournaled(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	f.focus("build.reachable")
+	f.press(t, "enter")
+	waitFor(t, func() bool { return f.eng.State().Get("build.reachable").Status == runbook.Done }, f)
+	if !strings.Contains(f.screen(), "PING answered with auth") {
+		t.Fatalf("result not shown:\n%s", f.screen())
+	}
+}
+
+func TestFocusMoves(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	f.press(t, "down", "down")
+	if got := f.m.focused().ID; got != "inventory.tls" {
+		t.Fatalf("focused %s after two downs", got)
+	}
+	f.press(t, "up", "up", "up")
+	if got := f.m.focused().ID; got != "inventory.discover" {
+		t.Fatalf("focused %s at the top", got)
+	}
+	f.press(t, "G")
+	if got := f.m.focused().ID; got != "rollback.cname" {
+		t.Fatalf("G focused %s", got)
+	}
+}
+
+func TestResizeAndMinimumSize(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	f.m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	if s := f.screen(); !strings.Contains(s, "needs at least 80x24") {
+		t.Fatalf("below the minimum:\n%s", s)
+	}
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {160, 48}, {200, 50}} {
+		f.m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		lines := strings.Split(f.m.render(), "\n")
+		if len(lines) > size[1] {
+			t.Errorf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Errorf("%dx%d: line %d is %d wide", size[0], size[1], i, w)
+			}
+		}
+	}
+}
+
+func TestUnreachableEndpointShowsReason(t *testing.T) {
+	f := newFixture(t, 160, 48)
+	f.m.src.poller.(*infoPoller).err = errors.New("dial tcp 127.0.10.1:6379: connect: connection refused")
+	f.m.Update(f.m.src.poll()())
+	if s := f.screen(); !strings.Contains(s, "unreachable:") || !strings.Contains(s, "retrying") {
+		t.Fatalf("no unreachable line:\n%s", s)
+	}
+}
+
+func TestQuitAsksWhileRunning(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	f.action.block = make(chan struct{})
+	f.focus("build.dns")
+	f.press(t, "enter")
+	f.typeText(t, "cache.lab.internal")
+	f.press(t, "enter")
+	f.press(t, "q")
+	if f.m.dialog == nil || f.m.dialog.kind != dlgQuit {
+		t.Fatalf("q while running did not ask:\n%s", f.screen())
+	}
+	f.press(t, "esc")
+	close(f.action.block)
+	waitFor(t, func() bool { return f.eng.State().Get("build.dns").Status == runbook.Done }, f)
+}
+
+func waitFor(t *testing.T, cond func() bool, f *fixture) {
+	t.Helper()
+	f.settle(t, cond, 5*time.Second)
+	if !cond() {
+		t.Fatalf("condition not met; screen:\n%s", f.screen())
+	}
+}
+
+func lastEvent(t *testing.T, eng *runbook.Engine, step string, typ runbook.EventType) runbook.Event {
+	t.Helper()
+	rep, err := runbook.ReadJournal(eng.Config.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(rep.Events) - 1; i >= 0; i-- {
+		if ev := rep.Events[i]; ev.Step == step && ev.Type == typ {
+			return ev
+		}
+	}
+	t.Fatalf("no %s event for %s in the journal", typ, step)
+	return runbook.Event{}
+}

@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// run is a step executing in a goroutine.
+type run struct {
+	step     string
+	cancel   context.CancelFunc
+	started  time.Time
+	progress runbook.Progress
+	rate     float64 // units per second, smoothed
+	lastAt   time.Time
+	lastDone int64
+	msgs     chan tea.Msg
+}
+
+// Messages from running steps.
+type (
+	progressMsg struct {
+		step string
+		p    runbook.Progress
+		at   time.Time
+	}
+	stepDoneMsg struct {
+		step string
+		res  runbook.Result
+		err  error
+	}
+	logMsg struct {
+		step string
+		line logLine
+	}
+	planMsg struct {
+		step string
+		plan runbook.Plan
+		err  error
+	}
+	verifyMsg struct {
+		step string
+		res  runbook.Result
+		err  error
+	}
+)
+
+// observe folds a progress report into the rate estimate.
+func (r *run) observe(p runbook.Progress, at time.Time) {
+	if !r.lastAt.IsZero() && at.After(r.lastAt) && p.Done >= r.lastDone {
+		inst := float64(p.Done-r.lastDone) / at.Sub(r.lastAt).Seconds()
+		if r.rate == 0 {
+			r.rate = inst
+		} else {
+			r.rate = 0.7*r.rate + 0.3*inst
+		}
+	}
+	r.progress, r.lastAt, r.lastDone = p, at, p.Done
+}
+
+// eta is the time left at the current rate, or 0 when unknown.
+func (r *run) eta() time.Duration {
+	if r.rate <= 0 || r.progress.Total <= 0 || r.progress.Done >= r.progress.Total {
+		return 0
+	}
+	return time.Duration(float64(r.progress.Total-r.progress.Done) / r.rate * float64(time.Second))
+}
+
+// startRun launches the engine run in a goroutine; its progress, log lines
+// and result come back through r.msgs, drained by next().
+func startRun(eng *runbook.Engine, id string, req runbook.Request) (*run, tea.Cmd) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &run{step: id, cancel: cancel, started: time.Now(), msgs: make(chan tea.Msg, 64)}
+	go func() {
+		var lastSent time.Time
+		logf := func(format string, args ...any) {
+			line := eng.Redact.Scrub(fmt.Sprintf(format, args...))
+			r.msgs <- logMsg{step: id, line: logLine{at: time.Now(), text: id + ": " + line}}
+		}
+		report := func(p runbook.Progress) {
+			// About ten a second reach the screen; the last always does.
+			if now := time.Now(); now.Sub(lastSent) >= 100*time.Millisecond || (p.Total > 0 && p.Done >= p.Total) {
+				lastSent = now
+				select {
+				case r.msgs <- progressMsg{step: id, p: p, at: now}:
+				default:
+				}
+			}
+		}
+		res, err := eng.Run(ctx, id, req, logf, report)
+		r.msgs <- stepDoneMsg{step: id, res: res, err: err}
+		close(r.msgs)
+	}()
+	return r, r.next()
+}
+
+// next waits for the run's next message.
+func (r *run) next() tea.Cmd {
+	return func() tea.Msg {
+		m, ok := <-r.msgs
+		if !ok {
+			return nil
+		}
+		return m
+	}
+}
