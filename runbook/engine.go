@@ -63,7 +63,18 @@ func Open(cfg *Config, rb *Runbook, operator string) (*Engine, Notes, error) {
 // commands (plan, status, report). Record fails on such an engine.
 func Load(cfg *Config, rb *Runbook) (*Engine, Notes, error) {
 	e, notes, _, err := load(cfg, rb)
-	return e, notes, err
+	if err != nil || ReadHolder(cfg.Journal) != nil {
+		return e, notes, err
+	}
+	// Nobody drives the journal: a step still running died with its
+	// process. Show it as the next Open will record it.
+	for _, s := range rb.Steps {
+		if st := e.state.Get(s.ID); st.Status == Running {
+			st.Status = Interrupted
+			e.state.Steps[s.ID] = st
+		}
+	}
+	return e, notes, nil
 }
 
 func load(cfg *Config, rb *Runbook) (*Engine, Notes, *Replay, error) {
