@@ -80,3 +80,9 @@ func countingProxy(t *testing.T, to string) *proxy {
 	}()
 	return p
 }
+
+// labtestRedis starts a server without a password.
+func labtestRedis(t *testing.T, conf ...string) *servers.Redis {
+	t.Helper()
+	return labtest.Redis(t, labtest.WithConfig(conf...))
+}

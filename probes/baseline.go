@@ -1,0 +1,50 @@
+package probes
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// latencySlack is the smallest p99 increase that counts: below half a
+// millisecond the difference is scheduling noise, not a regression, and a
+// pure percentage would fail a 0.1 ms baseline on jitter alone.
+const latencySlack = 500 * time.Microsecond
+
+// limits are the pass conditions derived from inventory.baseline.
+type limits struct {
+	baseP99  time.Duration
+	maxP99   time.Duration
+	baseHit  float64
+	minHit   float64
+	hasHit   bool
+	p99Want  string
+	hitWant  string
+	baseline string
+}
+
+// baselineLimits reads the baseline facts and applies the margins.
+func baselineLimits(st *runbook.State, th runbook.Thresholds) (limits, error) {
+	var l limits
+	raw, ok := st.Facts["inventory.baseline.p99_ms"]
+	p99, err := strconv.ParseFloat(raw, 64)
+	if !ok || err != nil {
+		return l, fmt.Errorf("no baseline p99: run inventory.baseline first")
+	}
+	l.baseP99 = time.Duration(p99 * float64(time.Millisecond))
+	l.maxP99 = max(time.Duration(float64(l.baseP99)*(1+th.LatencyMargin)), l.baseP99+latencySlack)
+	l.p99Want = fmt.Sprintf("<= %s (baseline %s + %.0f%%, at least +%s)", ms(l.maxP99), ms(l.baseP99), th.LatencyMargin*100, ms(latencySlack))
+	if h, err := strconv.ParseFloat(st.Facts["inventory.baseline.hit_rate"], 64); err == nil {
+		l.baseHit, l.minHit, l.hasHit = h, h-th.HitRateMargin, true
+		l.hitWant = fmt.Sprintf(">= %.1f%% (baseline %.1f%% - %.1f points)", l.minHit*100, h*100, th.HitRateMargin*100)
+	}
+	return l, nil
+}
+
+// p99OK and hitOK apply the limits; a hit rate without a baseline or
+// without lookups cannot fail.
+func (l limits) p99OK(d time.Duration) bool { return d <= l.maxP99 }
+
+func (l limits) hitOK(rate float64, known bool) bool { return !l.hasHit || !known || rate >= l.minHit }

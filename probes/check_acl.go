@@ -1,0 +1,108 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+var aclCheck = check{
+	summary: "Read the target's ACL users: the default user is off or has a password, and the configured user exists and is enabled.",
+	calls: func(cfg *runbook.Config) []string {
+		return []string{"ACL WHOAMI on " + cfg.Target.URL, "ACL LIST on " + cfg.Target.URL}
+	},
+	run: func(ctx context.Context, env *runbook.Env, _ func(runbook.Progress)) runbook.Result {
+		cfg := env.Config
+		var p proof
+		c := targetClient(cfg, "check")
+		defer c.Close()
+		want := cfg.Target.Username
+		if want == "" {
+			want = "default"
+		}
+		who, err := c.Do(ctx, "ACL", "WHOAMI").Text()
+		if err != nil {
+			p.fail("ACL WHOAMI", err, want)
+			return p.done("")
+		}
+		p.row("ACL WHOAMI", who, want, who == want)
+		lines, err := c.Do(ctx, "ACL", "LIST").StringSlice()
+		if err != nil {
+			p.fail("ACL LIST", err, "the user list")
+			return p.done("")
+		}
+		users := map[string]aclUser{}
+		for _, l := range lines {
+			if u, ok := parseACLUser(l); ok {
+				users[u.name] = u
+			}
+		}
+		def := users["default"]
+		p.row("default user", def.describe(), "off, or on with a password", !def.on || !def.nopass)
+		if cfg.Target.Username == "" {
+			p.row("target.username", "not set (cutover connects as the default user)", "an ACL user", false)
+		} else if u, ok := users[cfg.Target.Username]; !ok {
+			p.row("user "+cfg.Target.Username, "missing", "exists and is on", false)
+		} else {
+			p.row("user "+u.name, u.describe(), "on, with a password", u.on && !u.nopass)
+		}
+		p.fact("users", fmt.Sprint(len(users)))
+		return p.done(fmt.Sprintf("%d ACL users; the default user is protected and %s is enabled", len(users), want))
+	},
+}
+
+// aclUser is one line of ACL LIST: "user NAME on|off [nopass] #hash ~keys +@cmds".
+type aclUser struct {
+	name      string
+	on        bool
+	nopass    bool
+	passwords int
+	rules     []string
+}
+
+func parseACLUser(line string) (aclUser, bool) {
+	f := strings.Fields(line)
+	if len(f) < 2 || f[0] != "user" {
+		return aclUser{}, false
+	}
+	u := aclUser{name: f[1]}
+	for _, r := range f[2:] {
+		switch {
+		case r == "on":
+			u.on = true
+		case r == "off":
+			u.on = false
+		case r == "nopass":
+			u.nopass = true
+		case strings.HasPrefix(r, "#"), strings.HasPrefix(r, ">"):
+			u.passwords++ // a hash, never shown
+		default:
+			u.rules = append(u.rules, r)
+		}
+	}
+	return u, true
+}
+
+func (u aclUser) describe() string {
+	if u.name == "" {
+		return "missing"
+	}
+	state := "off"
+	if u.on {
+		state = "on"
+	}
+	switch {
+	case u.nopass:
+		state += ", nopass"
+	case u.passwords > 0:
+		state += fmt.Sprintf(", %d password(s)", u.passwords)
+	default:
+		state += ", no password (cannot log in)"
+	}
+	if len(u.rules) > 0 {
+		state += ", " + strings.Join(u.rules, " ")
+	}
+	return state
+}

@@ -1,0 +1,36 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+var discoverCheck = check{
+	summary: "Inventory the source: what ElastiCache manages (from its API) or what a self-managed server runs (from INFO and CONFIG).",
+	calls: func(cfg *runbook.Config) []string {
+		if cfg.Source.Kind == "elasticache" {
+			g := cfg.Source.ReplicationGroup
+			return []string{
+				"ElastiCache DescribeReplicationGroups " + g,
+				"ElastiCache DescribeCacheClusters (the primary node of " + g + ")",
+				"ElastiCache DescribeCacheParameters (its parameter group)",
+			}
+		}
+		return []string{"INFO on " + cfg.Source.URL, "CONFIG GET of " + fmt.Sprint(redisDefaultNames()) + " on " + cfg.Source.URL}
+	},
+	run: func(ctx context.Context, env *runbook.Env, _ func(runbook.Progress)) runbook.Result {
+		var p proof
+		if env.Config.Source.Kind == "elasticache" {
+			return p.discoverElastiCache(ctx, env.Config)
+		}
+		return p.discoverRedis(ctx, env.Config)
+	},
+}
+
+// found records a discovered fact as evidence and as an output.
+func (p *proof) found(name, value string) {
+	p.row(name, value, "", true)
+	p.fact(name, value)
+}

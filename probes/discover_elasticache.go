@@ -1,0 +1,156 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// elastiCacheDefaultPolicy is maxmemory-policy in ElastiCache's default
+// parameter groups.
+const elastiCacheDefaultPolicy = "volatile-lru"
+
+func (p *proof) discoverElastiCache(ctx context.Context, cfg *runbook.Config) runbook.Result {
+	awsCfg, err := AWSConfig(ctx, cfg.AWS)
+	if err != nil {
+		p.row("AWS", err.Error(), "credentials and a region", false)
+		return p.done("")
+	}
+	ec := elastiCache(awsCfg, cfg.AWS)
+	rg, err := replicationGroup(ctx, ec, cfg.Source.ReplicationGroup)
+	if err != nil {
+		p.row("replication group "+cfg.Source.ReplicationGroup, err.Error(), "described", false)
+		return p.done("")
+	}
+	primary, err := primaryMember(rg)
+	if err != nil {
+		p.row("primary node", err.Error(), "found", false)
+		return p.done("")
+	}
+	cc, err := cacheCluster(ctx, ec, primary)
+	if err != nil {
+		p.row("node "+primary, err.Error(), "described", false)
+		return p.done("")
+	}
+	p.found("engine", firstNonEmpty(aws.ToString(rg.Engine), aws.ToString(cc.Engine)))
+	p.found("version", aws.ToString(cc.EngineVersion))
+	p.found("node_type", aws.ToString(rg.CacheNodeType))
+	p.found("cluster_mode", clusterMode(rg))
+	p.found("shards", strconv.Itoa(len(rg.NodeGroups)))
+	if len(rg.NodeGroups) > 0 {
+		p.found("replicas_per_shard", strconv.Itoa(max(0, len(rg.NodeGroups[0].NodeGroupMembers)-1)))
+	}
+	p.found("auth", authMode(rg))
+	p.found("transit_encryption", strconv.FormatBool(aws.ToBool(rg.TransitEncryptionEnabled)))
+	p.found("at_rest_encryption", strconv.FormatBool(aws.ToBool(rg.AtRestEncryptionEnabled)))
+	p.found("multi_az", strconv.FormatBool(rg.MultiAZ == ectypes.MultiAZStatusEnabled))
+	p.found("automatic_failover", strconv.FormatBool(rg.AutomaticFailover == ectypes.AutomaticFailoverStatusEnabled))
+	global := rg.GlobalReplicationGroupInfo != nil && aws.ToString(rg.GlobalReplicationGroupInfo.GlobalReplicationGroupId) != ""
+	p.found("global_datastore", strconv.FormatBool(global))
+	if global {
+		p.warn("the group is in Global Datastore %s: self-managed Redis has no cross-region replication", aws.ToString(rg.GlobalReplicationGroupInfo.GlobalReplicationGroupId))
+	}
+	p.found("snapshot_retention", strconv.Itoa(int(aws.ToInt32(rg.SnapshotRetentionLimit))))
+	p.found("snapshot_window", aws.ToString(rg.SnapshotWindow))
+	p.found("primary_cluster", primary)
+	if ep := primaryEndpoint(rg); ep != "" {
+		p.found("primary_endpoint", ep)
+	}
+	policy := elastiCacheDefaultPolicy
+	if cc.CacheParameterGroup != nil {
+		group := aws.ToString(cc.CacheParameterGroup.CacheParameterGroupName)
+		p.fact("parameter_group", group)
+		changed, err := userParameters(ctx, ec, group)
+		if err != nil {
+			p.row("parameter group "+group, err.Error(), "described", false)
+			return p.done("")
+		}
+		for name, v := range changed {
+			p.found("param."+name, v)
+		}
+		if v, ok := changed["maxmemory-policy"]; ok {
+			policy = v
+		}
+	}
+	p.found("maxmemory-policy", policy)
+	return p.done(fmt.Sprintf("%s %s on %s, %d shard(s), auth %s", p.res.Outputs["engine"], p.res.Outputs["version"],
+		p.res.Outputs["node_type"], len(rg.NodeGroups), p.res.Outputs["auth"]))
+}
+
+func cacheCluster(ctx context.Context, ec *elasticache.Client, id string) (ectypes.CacheCluster, error) {
+	ctx, cancel := context.WithTimeout(ctx, AWSTimeout)
+	defer cancel()
+	out, err := ec.DescribeCacheClusters(ctx, &elasticache.DescribeCacheClustersInput{CacheClusterId: aws.String(id)})
+	if err != nil {
+		return ectypes.CacheCluster{}, fmt.Errorf("DescribeCacheClusters %s: %s", id, ExplainAWS(err))
+	}
+	if len(out.CacheClusters) == 0 {
+		return ectypes.CacheCluster{}, fmt.Errorf("cache cluster %s not found", id)
+	}
+	return out.CacheClusters[0], nil
+}
+
+// userParameters are the parameters whose value the group's owner set
+// (Source "user"): the ones that differ from the engine's defaults.
+func userParameters(ctx context.Context, ec *elasticache.Client, group string) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, AWSTimeout)
+	defer cancel()
+	out := map[string]string{}
+	pages := elasticache.NewDescribeCacheParametersPaginator(ec, &elasticache.DescribeCacheParametersInput{CacheParameterGroupName: aws.String(group)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("DescribeCacheParameters %s: %s", group, ExplainAWS(err))
+		}
+		for _, prm := range page.Parameters {
+			if aws.ToString(prm.Source) == "user" {
+				out[aws.ToString(prm.ParameterName)] = aws.ToString(prm.ParameterValue)
+			}
+		}
+	}
+	return out, nil
+}
+
+func clusterMode(rg ectypes.ReplicationGroup) string {
+	if aws.ToBool(rg.ClusterEnabled) || rg.ClusterMode == ectypes.ClusterModeEnabled {
+		return "enabled"
+	}
+	return "disabled"
+}
+
+// authMode: RBAC user groups, else an AUTH token, else none. IAM users
+// live inside user groups, so IAM shows as rbac.
+func authMode(rg ectypes.ReplicationGroup) string {
+	switch {
+	case len(rg.UserGroupIds) > 0:
+		return "rbac"
+	case aws.ToBool(rg.AuthTokenEnabled):
+		return "token"
+	}
+	return "none"
+}
+
+func primaryEndpoint(rg ectypes.ReplicationGroup) string {
+	ep := rg.ConfigurationEndpoint
+	if len(rg.NodeGroups) > 0 && rg.NodeGroups[0].PrimaryEndpoint != nil {
+		ep = rg.NodeGroups[0].PrimaryEndpoint
+	}
+	if ep == nil || aws.ToString(ep.Address) == "" {
+		return ""
+	}
+	return net.JoinHostPort(aws.ToString(ep.Address), strconv.Itoa(int(aws.ToInt32(ep.Port))))
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

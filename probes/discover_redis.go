@@ -1,0 +1,77 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// redisDefaults are the settings worth carrying over, with Redis's
+// defaults: a value that differs becomes a param.<name> fact.
+var redisDefaults = map[string]string{
+	"maxmemory-policy":       "noeviction",
+	"notify-keyspace-events": "",
+	"timeout":                "0",
+	"appendonly":             "no",
+	"save":                   "3600 1 300 100 60 10000",
+	"maxmemory":              "0",
+	"databases":              "16",
+}
+
+func redisDefaultNames() []string {
+	names := make([]string, 0, len(redisDefaults))
+	for n := range redisDefaults {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (p *proof) discoverRedis(ctx context.Context, cfg *runbook.Config) runbook.Result {
+	c := sourceClient(cfg, "discover")
+	defer c.Close()
+	in, err := infoOf(ctx, c)
+	if err != nil {
+		p.fail("INFO on the source", err, "an answer")
+		return p.done("")
+	}
+	engine, version := "redis", in.RedisVersion
+	if in.ValkeyVersion != "" {
+		engine, version = "valkey", in.ValkeyVersion
+	}
+	p.found("engine", engine)
+	p.found("version", version)
+	p.found("role", in.Role)
+	mode := "disabled"
+	if in.ClusterEnabled {
+		mode = "enabled"
+	}
+	p.found("cluster_mode", mode)
+	p.found("replicas", strconv.FormatInt(in.ConnectedSlaves, 10))
+	auth := "token"
+	if cfg.Source.Username != "" {
+		auth = "acl"
+	}
+	p.found("auth", auth)
+	p.found("transit_encryption", strconv.FormatBool(strings.HasPrefix(cfg.Source.URL, "rediss://")))
+	p.found("global_datastore", "false")
+	p.found("primary_endpoint", hostPort(cfg.Source.URL))
+	p.found("keys", strconv.FormatInt(in.Keys(), 10))
+	p.found("used_memory", strconv.FormatInt(in.UsedMemory, 10))
+	p.found("maxmemory-policy", in.MaxMemoryPolicy)
+	for _, name := range redisDefaultNames() {
+		v, err := c.ConfigGet(ctx, name).Result()
+		if err != nil {
+			p.warn("CONFIG GET %s: %s; settings that differ from the defaults are not listed", name, Explain(err))
+			break
+		}
+		if got, ok := v[name]; ok && got != redisDefaults[name] {
+			p.found("param."+name, got)
+		}
+	}
+	return p.done(fmt.Sprintf("%s %s, role %s, %d replica(s), %d keys", engine, version, in.Role, in.ConnectedSlaves, in.Keys()))
+}
