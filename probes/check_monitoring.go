@@ -62,4 +62,3 @@ func redisUp(r io.Reader) (string, bool) {
 	}
 	return "", false
 }
-

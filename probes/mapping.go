@@ -51,7 +51,9 @@ var metrics = []metric{
 			return f * 100, ok
 		}},
 	{name: "BytesUsedForCache", formula: "used_memory", section: "memory", format: Bytes,
-		info: func(p Point) (float64, bool) { return float64(p.Sample.Info.UsedMemory), p.Sample.Info.Has("used_memory") }},
+		info: func(p Point) (float64, bool) {
+			return float64(p.Sample.Info.UsedMemory), p.Sample.Info.Has("used_memory")
+		}},
 	{name: "MemoryFragmentationRatio", formula: "mem_fragmentation_ratio", section: "memory", format: func(v float64) string { return fmt.Sprintf("%.2f", v) },
 		info: func(p Point) (float64, bool) {
 			return p.Sample.Info.MemFragmentationRatio, p.Sample.Info.Has("mem_fragmentation_ratio")
