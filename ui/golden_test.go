@@ -62,3 +62,19 @@ func BenchmarkView(b *testing.B) {
 		f.m.View()
 	}
 }
+
+// BenchmarkViewNewSample is a frame after both panes got a new sample:
+// the panes and the mapping table are rebuilt, the rest comes from cache.
+func BenchmarkViewNewSample(b *testing.B) {
+	f := newFixture(b, 200, 50)
+	f.m.View()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		for _, p := range []*Pane{f.m.src, f.m.tgt} {
+			f.m.Update(p.poll()())
+		}
+		b.StartTimer()
+		f.m.View()
+	}
+}

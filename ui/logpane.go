@@ -18,9 +18,11 @@ type logLine struct {
 type timeline struct {
 	lines []logLine
 	max   int
+	added int // lines ever added: the render cache key
 }
 
 func (t *timeline) add(l logLine) {
+	t.added++
 	t.lines = append(t.lines, l)
 	if len(t.lines) > t.max {
 		t.lines = append(t.lines[:0:0], t.lines[len(t.lines)-t.max:]...)

@@ -23,9 +23,7 @@ type Mapping struct {
 	cw       map[string]float64
 	cwErr    error
 	inflight bool
-
-	cache    string // rendered table
-	cacheKey string // what it was rendered from
+	version  int // bumped when CloudWatch data arrives
 }
 
 // cloudWatchMsg carries one CloudWatch read.
@@ -56,6 +54,7 @@ func (mp *Mapping) fetch() tea.Cmd {
 
 func (mp *Mapping) onFetch(msg cloudWatchMsg) tea.Cmd {
 	mp.inflight = false
+	mp.version++
 	mp.cwErr = msg.err
 	if msg.err == nil {
 		mp.cw = msg.values
@@ -65,22 +64,20 @@ func (mp *Mapping) onFetch(msg cloudWatchMsg) tea.Cmd {
 
 type mappingTickMsg struct{}
 
-// view renders the table; it is rebuilt only when a pane or CloudWatch
-// brought new data.
-func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
+// ver changes whenever the table's CloudWatch data does.
+func (mp *Mapping) ver() int {
 	if mp == nil {
-		return ""
+		return 0
 	}
-	key := fmt.Sprintf("%d/%d/%d/%d/%p/%v", w, h, src.tag, tgt.tag, mp.cw, mp.cwErr)
-	if key == mp.cacheKey {
-		return mp.cache
-	}
-	mp.cacheKey = key
-	mp.cache = mp.render(src, tgt, w, h)
-	return mp.cache
+	return mp.version
 }
 
-func (mp *Mapping) render(src, tgt *Pane, w, h int) string {
+// view renders the table (the model caches it until a pane or CloudWatch
+// brings new data).
+func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
+	if mp == nil {
+		return sFaint.Render("no mapping")
+	}
 	rows := probes.MappingRows(lastPoint(src), lastPoint(tgt), mp.cw)
 	const nameW, valW = 29, 11
 	cols := 3

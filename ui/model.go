@@ -60,12 +60,13 @@ type Model struct {
 	src, tgt      *Pane
 	mapping       *Mapping
 	quitting      bool
+	cache         map[string][2]string // name -> key, render (see memo)
 }
 
 // New builds the console model.
 func New(o Options) *Model {
 	m := &Model{eng: o.Engine, operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
-		log: timeline{max: 500}, runs: map[string]*run{}, src: o.Source, tgt: o.Target, mapping: o.Mapping,
+		log: timeline{max: 500}, runs: map[string]*run{}, cache: map[string][2]string{}, src: o.Source, tgt: o.Target, mapping: o.Mapping,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 			progress.WithColors(colAccent, colOK))}
 	if m.now == nil {
@@ -424,7 +425,7 @@ func (m *Model) render() string {
 	default:
 		body = m.tabBody(w, bodyH)
 	}
-	screen := lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
+	screen := vjoin(header, body, footer)
 	if m.dialog != nil {
 		box := m.dialog.view(w)
 		x := max(0, (w-lipgloss.Width(box))/2)
@@ -504,8 +505,8 @@ func (m *Model) wideBody(w, h int) string {
 	rightW := w - leftW
 	left := m.runbookColumn(leftW, topH)
 	right := m.liveColumn(rightW, topH)
-	top := lipgloss.JoinHorizontal(lipgloss.Top, left, right)
-	return lipgloss.JoinVertical(lipgloss.Left, top, m.logPane(w, logH))
+	top := hjoin(left, right)
+	return vjoin(top, m.logPane(w, logH))
 }
 
 // tabBody shows one of runbook, live and log at a time.
@@ -530,23 +531,52 @@ func (m *Model) tabBody(w, h int) string {
 	default:
 		body = m.logPane(w, h)
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, bar, body)
+	return vjoin(bar, body)
 }
 
 // runbookColumn is the checklist with the focused step's detail: side by
 // side when wide enough, else stacked.
 func (m *Model) runbookColumn(w, h int) string {
-	s := m.focused()
-	if w >= 110 {
-		listW := 50
-		list := pane("Checklist", m.list.view(m.state, m.runs, listW-4, h-2), listW, h)
-		det := pane("Step", detailView(m.state, s, m.runs[s.ID], &m.bar, m.now(), w-listW-4, h-2), w-listW, h)
-		return lipgloss.JoinHorizontal(lipgloss.Top, list, det)
+	listW, listH, detW, detH := w, max(8, h*11/20), w, 0
+	side := w >= 110
+	if side {
+		listW, listH, detW = 50, h, w-50
 	}
-	listH := max(8, h*11/20)
-	list := pane("Checklist", m.list.view(m.state, m.runs, w-4, listH-2), w, listH)
-	det := pane("Step", detailView(m.state, s, m.runs[s.ID], &m.bar, m.now(), w-4, h-listH-2), w, h-listH)
-	return lipgloss.JoinVertical(lipgloss.Left, list, det)
+	detH = h - listH
+	if side {
+		detH = h
+	}
+	s := m.focused()
+	r := m.runs[s.ID]
+	runKey := ""
+	for id, r := range m.runs {
+		runKey += fmt.Sprintf("%s:%d/%d ", id, r.progress.Done, r.progress.Total)
+	}
+	list := m.memo("checklist", fmt.Sprint(m.state.Seq, m.list.cursor, listW, listH, runKey), func() string {
+		return pane("Checklist", m.list.view(m.state, m.runs, listW-4, listH-2), listW, listH)
+	})
+	detKey := fmt.Sprint(m.state.Seq, m.list.cursor, detW, detH)
+	if r != nil {
+		detKey += fmt.Sprint(r.progress, m.now().Unix())
+	}
+	det := m.memo("detail", detKey, func() string {
+		return pane("Step", detailView(m.state, s, r, &m.bar, m.now(), detW-4, detH-2), detW, detH)
+	})
+	if side {
+		return hjoin(list, det)
+	}
+	return vjoin(list, det)
+}
+
+// memo returns the cached render of name while key is unchanged: View
+// runs on every message, and most frames change one pane at most.
+func (m *Model) memo(name, key string, render func() string) string {
+	if c, ok := m.cache[name]; ok && c[0] == key {
+		return c[1]
+	}
+	out := render()
+	m.cache[name] = [2]string{key, out}
+	return out
 }
 
 // liveColumn is the two INFO panes side by side over the mapping table.
@@ -554,34 +584,81 @@ func (m *Model) liveColumn(w, h int) string {
 	paneH := min(h/2, 17)
 	paneH = max(paneH, min(h, 12))
 	half := w / 2
-	src := pane(m.src.title(), m.src.view(half-4, paneH-2, m.now()), half, paneH)
-	tgt := pane(m.tgt.title(), m.tgt.view(w-half-4, paneH-2, m.now()), w-half, paneH)
-	row := lipgloss.JoinHorizontal(lipgloss.Top, src, tgt)
+	src := m.memo("source", fmt.Sprint(m.src.tag, half, paneH), func() string {
+		return pane(m.src.title(), m.src.view(half-4, paneH-2, m.now()), half, paneH)
+	})
+	tgt := m.memo("target", fmt.Sprint(m.tgt.tag, w-half, paneH), func() string {
+		return pane(m.tgt.title(), m.tgt.view(w-half-4, paneH-2, m.now()), w-half, paneH)
+	})
+	row := hjoin(src, tgt)
 	if h-paneH < 4 {
 		return row
 	}
-	mp := pane("CloudWatch → INFO", m.mapping.view(m.src, m.tgt, w-4, h-paneH-2), w, h-paneH)
-	return lipgloss.JoinVertical(lipgloss.Left, row, mp)
+	mp := m.memo("mapping", fmt.Sprint(m.src.tag, m.tgt.tag, m.mapping.ver(), w, h-paneH), func() string {
+		return pane("CloudWatch → INFO", m.mapping.view(m.src, m.tgt, w-4, h-paneH-2), w, h-paneH)
+	})
+	return vjoin(row, mp)
 }
 
 func (m *Model) logPane(w, h int) string {
-	return pane("Log", m.log.view(w-4, h-2), w, h)
+	return m.memo("log", fmt.Sprint(m.log.added, w, h), func() string {
+		return pane("Log", m.log.view(w-4, h-2), w, h)
+	})
 }
 
 // pane draws a bordered box of exactly w x h with a title in the border.
+// Content lines wider than the box are cut; the box is built line by line
+// (no re-wrapping), and cached by the caller's boxes.
 func pane(title, content string, w, h int) string {
-	inner := lipgloss.NewStyle().Width(w - 4).Height(h - 2).MaxHeight(h - 2).MaxWidth(w - 4).Render(content)
-	box := sPane.Render(inner)
-	if title == "" {
-		return box
+	innerW, innerH := w-4, h-2
+	if innerW < 1 || innerH < 0 {
+		return ""
 	}
-	// Put the title into the top border.
-	_, rest, _ := strings.Cut(box, "\n")
-	t := truncate(" "+title+" ", w-4)
-	border := lipgloss.NewStyle().Foreground(colBorder)
-	top := border.Render("╭─") + sTitle.Render(t) + border.Render(strings.Repeat("─", max(0, w-3-lipgloss.Width(t)))+"╮")
-	return top + "\n" + rest
+	t := truncate(" "+title+" ", innerW)
+	var b strings.Builder
+	b.WriteString(borderStyle.Render("╭─") + sTitle.Render(t) + borderStyle.Render(strings.Repeat("─", max(0, w-3-ansi.StringWidth(t)))+"╮"))
+	left, right := borderStyle.Render("│")+" ", " "+borderStyle.Render("│")
+	lines := strings.Split(content, "\n")
+	for i := range innerH {
+		line := ""
+		if i < len(lines) {
+			line = lines[i]
+		}
+		lw := ansi.StringWidth(line)
+		if lw > innerW {
+			line, lw = ansi.Truncate(line, innerW, "…"), innerW
+		}
+		b.WriteString("\n" + left + line + strings.Repeat(" ", innerW-lw) + right)
+	}
+	b.WriteString("\n" + borderStyle.Render("╰"+strings.Repeat("─", w-2)+"╯"))
+	return b.String()
 }
+
+var borderStyle = lipgloss.NewStyle().Foreground(colBorder)
+
+// hjoin puts boxes of equal height side by side.
+func hjoin(boxes ...string) string {
+	split := make([][]string, len(boxes))
+	n := 0
+	for i, b := range boxes {
+		split[i] = strings.Split(b, "\n")
+		n = max(n, len(split[i]))
+	}
+	rows := make([]string, n)
+	for r := range rows {
+		var sb strings.Builder
+		for _, s := range split {
+			if r < len(s) {
+				sb.WriteString(s[r])
+			}
+		}
+		rows[r] = sb.String()
+	}
+	return strings.Join(rows, "\n")
+}
+
+// vjoin stacks blocks.
+func vjoin(blocks ...string) string { return strings.Join(blocks, "\n") }
 
 // overlay draws box over screen with its top-left corner at x, y, keeping
 // the styled text on both sides of it.
