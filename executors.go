@@ -1,8 +1,16 @@
 package main
 
-import "github.com/cutover/cutover/runbook"
+import (
+	"maps"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps"
+)
 
 // executors are the checks and actions of this build, by step ID.
 func executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{}
+	all := probes.Checks()
+	maps.Copy(all, steps.Actions())
+	return all
 }

@@ -16,9 +16,11 @@ var version = "dev"
 
 // cli is the command line. Each command is a struct with a Run method.
 type cli struct {
+	Tui     tuiCmd     `cmd:"" default:"withargs" help:"The console (default): checklist, live INFO panes, metric mapping, confirm gates."`
 	Plan    planCmd    `cmd:"" help:"Print every phase and step with its status and, for actions, the exact plan."`
 	Run     runCmd     `cmd:"" help:"Run one step without the console (for rehearsals and scripts)."`
 	Status  statusCmd  `cmd:"" help:"Print each step's state (--json for scripts)."`
+	Lab     labCmd     `cmd:"" help:"The practice lab: real redis-server/redis-sentinel processes, an AWS stand-in, DNS and a simulated application on loopback."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 

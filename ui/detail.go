@@ -21,10 +21,6 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	head := fmt.Sprintf("%s %s", runbook.Glyph(eff), s.ID)
 	b = append(b, statusStyle(eff).Bold(true).Render(head)+sFaint.Render(fmt.Sprintf("  %s · gate %s · %s", s.Kind, gateName(s), eff)))
 	b = append(b, sBold.Render(s.Title))
-	b = append(b, wrapS.Render(sFaint.Render(s.About)))
-	if len(s.Needs) > 0 {
-		b = append(b, sFaint.Render("needs: "+strings.Join(s.Needs, ", ")))
-	}
 	if why := statusWhy(st, s); why != "" {
 		b = append(b, wrapS.Render(why))
 	}
@@ -61,6 +57,12 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	}
 	if rec.Error != "" && eff == runbook.Failed {
 		b = append(b, sBad.Render(wrapS.Render("error: "+rec.Error)))
+	}
+	// What the step is for comes last: once it has run, its evidence
+	// matters more.
+	b = append(b, "", wrapS.Render(sFaint.Render(s.About)))
+	if len(s.Needs) > 0 {
+		b = append(b, sFaint.Render(wrapS.Render("needs: "+strings.Join(s.Needs, ", "))))
 	}
 	out := strings.Split(strings.Join(b, "\n"), "\n")
 	if len(out) > height {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/ui"
+)
+
+type tuiCmd struct {
+	configFlag
+	Operator string `help:"Who is at the keyboard (default: config operator, $CUTOVER_OPERATOR, $USER)."`
+}
+
+func (c *tuiCmd) Run(s stdio) error {
+	return runConsole(context.Background(), c.configFlag, c.Operator)
+}
+
+// runConsole opens the journal (taking its lock) and runs the console
+// until the operator quits.
+func runConsole(ctx context.Context, f configFlag, operator string) error {
+	eng, cfg, op, notes, err := openEngine(f, operator)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	m := ui.New(ui.Options{
+		Engine: eng, Operator: op, Notes: notes,
+		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
+		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
+		Mapping: ui.NewMapping(cloudWatch(ctx, cfg)),
+		Log:     openLog(cfg.Log, eng.Redact),
+	})
+	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	return err
+}
+
+// sourcePoller and targetPoller feed the INFO panes.
+func sourcePoller(cfg *runbook.Config) ui.Poller { return probes.SourcePoller(cfg) }
+func targetPoller(cfg *runbook.Config) ui.Poller { return probes.TargetPoller(cfg) }
+
+// cloudWatch reads the source's CloudWatch metrics when the source is an
+// ElastiCache cluster; nil otherwise (the mapping shows "-").
+func cloudWatch(ctx context.Context, cfg *runbook.Config) ui.CloudWatchFunc {
+	if cfg.Source.Kind != "elasticache" {
+		return nil
+	}
+	cw, err := probes.NewCloudWatch(ctx, cfg)
+	if err != nil {
+		return func(context.Context) (map[string]float64, error) { return nil, err }
+	}
+	return cw.Fetch
+}

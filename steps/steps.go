@@ -1,0 +1,23 @@
+// Package steps gathers the actions: everything in the runbook that
+// changes the world. Each subpackage holds one job and its executors.
+package steps
+
+import (
+	"maps"
+
+	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/dnsswap"
+	"github.com/cutover/cutover/steps/snapshot"
+)
+
+// Actions are the executors of every action step, by step ID.
+func Actions() map[string]runbook.Executor {
+	all := map[string]runbook.Executor{}
+	for _, m := range []map[string]runbook.Executor{
+		dnsswap.Executors(),
+		snapshot.Executors(),
+	} {
+		maps.Copy(all, m)
+	}
+	return all
+}
