@@ -113,7 +113,7 @@ type Checksum struct {
 
 // NewReader reads and checks the header ("REDISnnnn" or "VALKEYnnn").
 func NewReader(r io.Reader) (*Reader, error) {
-	rd := &Reader{s: src{rd: r, buf: make([]byte, defaultBufSize), pin: -1}}
+	rd := &Reader{s: src{rd: r, buf: make([]byte, initialBufSize), pin: -1}}
 	h, err := rd.s.bytes(9, `9-byte header "REDISnnnn" or "VALKEYnnn"`)
 	if err != nil {
 		return nil, err

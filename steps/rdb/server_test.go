@@ -27,8 +27,11 @@ func TestRealRedisRoundTrip(t *testing.T) {
 	src := labtest.Redis(t, labtest.WithConfig("enable-debug-command yes"))
 	restored, rebuilt := labtest.Redis(t), labtest.Redis(t)
 	populate(t, ctx, src.Addr())
-	if err := dbClient(src.Addr(), 0).Do(ctx, "SAVE").Err(); err != nil {
-		t.Fatal(err)
+	// Under an LFU policy the file carries a FREQ record before each key.
+	for _, cmd := range [][]any{{"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"}, {"SAVE"}} {
+		if err := dbClient(src.Addr(), 0).Do(ctx, cmd...).Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := snapshot(t, ctx, src.Addr())
 	path := filepath.Join(src.Dir, "dump.rdb")
@@ -61,7 +64,7 @@ func TestRealRedisRoundTrip(t *testing.T) {
 	}
 	now := time.Now().UnixMilli()
 	got := map[string]canon{}
-	expired := 0
+	expired, withFreq := 0, 0
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
@@ -72,6 +75,9 @@ func TestRealRedisRoundTrip(t *testing.T) {
 		}
 		if e.Kind != KeyEntry {
 			continue
+		}
+		if e.Freq >= 0 {
+			withFreq++
 		}
 		if e.ExpireMS >= 0 && e.ExpireMS < now {
 			expired++
@@ -103,6 +109,9 @@ func TestRealRedisRoundTrip(t *testing.T) {
 	}
 	if c := r.Checksum(); c.Status != "verified" {
 		t.Errorf("checksum %+v", c)
+	}
+	if withFreq != len(want)+1 {
+		t.Errorf("%d keys with an LFU counter, want all %d", withFreq, len(want)+1)
 	}
 	if expired != 1 {
 		t.Errorf("%d already-expired keys in the file, want 1 (ttl:gone)", expired)

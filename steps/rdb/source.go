@@ -8,6 +8,10 @@ import (
 )
 
 const (
+	// The buffer starts small (cheap for small inputs and for Decode's
+	// callers) and doubles while the input keeps coming, up to
+	// defaultBufSize; beyond that only to hold a pinned value.
+	initialBufSize = 64 << 10
 	defaultBufSize = 1 << 20
 	// shrinkAbove: a buffer grown to hold one huge value is given back once
 	// that value has been passed.
@@ -85,8 +89,9 @@ func (s *src) shortErr(what string) error {
 }
 
 // makeRoom frees space at the end of a full buffer: it drops consumed,
-// unpinned bytes (checksumming them first) and doubles the buffer when the
-// bytes it must keep fill more than half of it. The buffer only grows by
+// unpinned bytes (checksumming them first) and doubles the buffer while it
+// is below defaultBufSize or when the bytes it must keep fill more than
+// half of it. The buffer only grows by
 // bytes actually read, so a hostile length cannot force a huge allocation.
 func (s *src) makeRoom() {
 	s.sumTo(s.r)
@@ -95,7 +100,7 @@ func (s *src) makeRoom() {
 		keep = s.pin
 	}
 	dst := s.buf
-	if s.w-keep > len(s.buf)/2 {
+	if s.w-keep > len(s.buf)/2 || len(s.buf) < defaultBufSize {
 		dst = make([]byte, 2*len(s.buf))
 	}
 	copy(dst, s.buf[keep:s.w])
