@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 
@@ -28,7 +29,7 @@ var clusterCheck = check{
 			p.fail("CLUSTER SLOTS", err, "the slot map")
 			return p.done("")
 		}
-		covered, shards, bare := slotCoverage(slots)
+		covered, shards, bare := slotCoverage(slots, hostPort(cfg.Target.URL))
 		p.row("slots covered", fmt.Sprintf("%d of %d", covered, clusterSlots), "all 16384", covered == clusterSlots)
 		p.row("shards", fmt.Sprint(len(shards)), "at least 1", len(shards) > 0)
 		v := "none"
@@ -41,8 +42,9 @@ var clusterCheck = check{
 }
 
 // slotCoverage counts distinct slots served, the shards (by primary) and
-// the primaries that have no replica.
-func slotCoverage(slots []redis.ClusterSlot) (covered int, shards, bare []string) {
+// the primaries that have no replica. A node that has not met another yet
+// reports itself without an IP: it is the one asked.
+func slotCoverage(slots []redis.ClusterSlot, asked string) (covered int, shards, bare []string) {
 	seen := make([]bool, clusterSlots)
 	for _, s := range slots {
 		for i := max(s.Start, 0); i <= min(s.End, clusterSlots-1); i++ {
@@ -55,6 +57,11 @@ func slotCoverage(slots []redis.ClusterSlot) (covered int, shards, bare []string
 			continue
 		}
 		primary := s.Nodes[0].Addr
+		if strings.HasPrefix(primary, ":") {
+			if host, _, err := net.SplitHostPort(asked); err == nil {
+				primary = net.JoinHostPort(host, primary[1:])
+			}
+		}
 		if !slices.Contains(shards, primary) {
 			shards = append(shards, primary)
 			if len(s.Nodes) < 2 {

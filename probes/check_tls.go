@@ -85,7 +85,11 @@ func (p *proof) handshake(ctx context.Context, addr string, tc *tls.Config, want
 	defer cancel()
 	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: tc}
 	cn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
+	switch {
+	case isTimeout(err) && ctx.Err() != nil:
+		// A plaintext server waits for a line end that never comes.
+		return p.row("TLS handshake", fmt.Sprintf("no TLS answer from %s within %s (is this a TLS port?)", addr, DefaultTimeout), want, false)
+	case err != nil:
 		return p.row("TLS handshake", Explain(&EndpointError{Role: "target", Addr: addr, Err: err}), want, false)
 	}
 	defer cn.Close()

@@ -1,0 +1,241 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cutover/cutover/lab/labtest"
+	"github.com/cutover/cutover/runbook"
+)
+
+func TestACL(t *testing.T) {
+	t.Parallel()
+	r := redisPW(t, "pw", "user app on >apppw ~* +@all", "user ro on >ropw ~* +@read")
+	tgt := target(r.Addr(), "apppw")
+	tgt.Username = "app"
+	res := runCheck(t, "build.acl", envFor(labConfig(source(r.Addr(), "pw"), tgt), nil))
+	wantResult(t, res, true, "default user is protected and app is enabled")
+	if e := evidence(t, res, "default user"); !strings.Contains(e.Value, "on, 1 password(s)") {
+		t.Fatalf("default user: %+v", e)
+	}
+
+	tgt.Username = ""
+	tgt.Secret.Value = "pw"
+	res = runCheck(t, "build.acl", envFor(labConfig(source(r.Addr(), "pw"), tgt), nil))
+	wantResult(t, res, false, "target.username: not set")
+
+	open := labtestRedis(t)
+	tgt = target(open.Addr(), "x")
+	res = runCheck(t, "build.acl", envFor(labConfig(source(open.Addr(), "x"), tgt), nil))
+	wantResult(t, res, false, "default user: on, nopass")
+}
+
+func TestPersistence(t *testing.T) {
+	t.Parallel()
+	none := redisPW(t, "pw")
+	res := runCheck(t, "build.persistence", envFor(labConfig(source(none.Addr(), "pw"), target(none.Addr(), "pw")), nil))
+	wantResult(t, res, false, "AOF off and no save rules")
+
+	aof := redisPW(t, "pw", "appendonly yes", "save 900 1")
+	res = runCheck(t, "build.persistence", envFor(labConfig(source(aof.Addr(), "pw"), target(aof.Addr(), "pw")), nil))
+	wantResult(t, res, true, "AOF on, RDB save rules 900 1")
+	if res.Outputs["appendonly"] != "true" {
+		t.Fatalf("outputs %v", res.Outputs)
+	}
+}
+
+func TestReplicationAndSentinel(t *testing.T) {
+	t.Parallel()
+	tp := labtest.Sentinel(t)
+	cfg := sentinelConfig(tp)
+	cfg.Target.Replicas = []string{"redis://" + tp.Replica.Addr()}
+	res := runCheck(t, "build.replication", envFor(cfg, nil))
+	wantResult(t, res, true, "1 replica(s) online")
+	if e := evidence(t, res, "configured replica "+tp.Replica.Addr()); !strings.Contains(e.Value, "link up") {
+		t.Fatalf("replica row: %+v", e)
+	}
+
+	res = runCheck(t, "build.sentinel", envFor(cfg, nil))
+	wantResult(t, res, true, "3 sentinels; "+tp.Primary.Addr()+" is the primary")
+
+	// target.url reaching the replica is not the primary the sentinels name.
+	wrong := sentinelConfig(tp)
+	wrong.Target.URL = "redis://" + tp.Replica.Addr()
+	res = runCheck(t, "build.sentinel", envFor(wrong, nil))
+	wantResult(t, res, false, "master name resolves to")
+
+	alone := redisPW(t, "pw")
+	res = runCheck(t, "build.replication", envFor(labConfig(source(alone.Addr(), "pw"), target(alone.Addr(), "pw")), nil))
+	wantResult(t, res, false, "connected_slaves: 0 (want at least 1)")
+}
+
+func sentinelConfig(tp *labtest.Topology) *runbook.Config {
+	tgt := target(tp.Primary.Addr(), tp.Password)
+	tgt.Kind = "sentinel"
+	cfg := labConfig(source(tp.Primary.Addr(), tp.Password), tgt)
+	cfg.Target.Sentinel = runbook.Sentinel{Master: tp.Master, Addrs: tp.SentinelAddrs()}
+	return cfg
+}
+
+func TestSentinelDeadQuorum(t *testing.T) {
+	t.Parallel()
+	tp := labtest.Sentinel(t)
+	cfg := sentinelConfig(tp)
+	tp.Sentinels[0].Stop()
+	tp.Sentinels[1].Stop()
+	last := tp.SentinelAddrs()[2]
+	// The survivor reports NOQUORUM once it sees the others down.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res := runCheck(t, "build.sentinel", envFor(cfg, nil))
+		wantResult(t, res, false, "connection refused at "+tp.SentinelAddrs()[0])
+		if e := evidence(t, res, "sentinel "+last+" CKQUORUM"); strings.HasPrefix(e.Value, "NOQUORUM") && !e.OK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the last sentinel never reported NOQUORUM: %+v", res.Evidence)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := redisPW(t, "pw", "cluster-enabled yes", "cluster-node-timeout 500")
+	b := redisPW(t, "pw", "cluster-enabled yes", "cluster-node-timeout 500")
+	ca, cb := Client(target(a.Addr(), "pw"), "test"), Client(target(b.Addr(), "pw"), "test")
+	defer ca.Close()
+	defer cb.Close()
+	if err := ca.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 8000).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := labConfig(source(a.Addr(), "pw"), target(a.Addr(), "pw"))
+	cfg.Target.Kind = "cluster"
+	res := runCheck(t, "build.cluster", envFor(cfg, nil))
+	wantResult(t, res, false, "slots covered: 8001 of 16384")
+	wantResult(t, res, false, "shards without a replica: "+a.Addr())
+
+	if err := ca.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 8001, 16383).Err(); err != nil {
+		t.Fatal(err)
+	}
+	id, err := ca.Do(ctx, "CLUSTER", "MYID").Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.Do(ctx, "CLUSTER", "MEET", a.Host, a.Port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for cb.Do(ctx, "CLUSTER", "REPLICATE", id).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the second node never learned the first")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// CLUSTER SLOTS lists a replica once its offset is past 0: write
+	// (once the cluster state is ok).
+	for ca.Set(ctx, "k", "v", 0).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the cluster never accepted a write")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for {
+		res = runCheck(t, "build.cluster", envFor(cfg, nil))
+		if res.OK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster check never passed: %+v", res)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	wantResult(t, res, true, "all slots served by 1 shards, each with a replica")
+}
+
+func TestMemory(t *testing.T) {
+	t.Parallel()
+	src := redisPW(t, "pw", "maxmemory-policy allkeys-lru")
+	noLimit := redisPW(t, "pw")
+	good := redisPW(t, "pw", "maxmemory 64mb", "maxmemory-policy allkeys-lru")
+
+	res := runCheck(t, "build.memory", envFor(labConfig(source(src.Addr(), "pw"), target(noLimit.Addr(), "pw")), nil))
+	wantResult(t, res, false, "maxmemory: 0 B (want set (> 0))")
+	wantResult(t, res, false, "maxmemory-policy: noeviction (want allkeys-lru")
+
+	res = runCheck(t, "build.memory", envFor(labConfig(source(src.Addr(), "pw"), target(good.Addr(), "pw")), nil))
+	wantResult(t, res, true, "maxmemory 64.0 MB, policy allkeys-lru")
+
+	// An ElastiCache source's policy comes from discover's fact.
+	ec := labConfig(source(src.Addr(), "pw"), target(good.Addr(), "pw"))
+	ec.Source.Kind = "elasticache"
+	res = runCheck(t, "build.memory", envFor(ec, map[string]string{"inventory.discover.maxmemory-policy": "volatile-lru"}))
+	wantResult(t, res, false, "maxmemory-policy: allkeys-lru (want volatile-lru (the parameter group's))")
+	res = runCheck(t, "build.memory", envFor(ec, nil))
+	wantResult(t, res, false, "run inventory.discover first")
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	r := redisPW(t, "pw")
+	res := runCheck(t, "build.version", envFor(labConfig(source(r.Addr(), "pw"), target(r.Addr(), "pw")), nil))
+	wantResult(t, res, true, "Redis 7.0.15 -> Redis 7.0.15: native")
+	if res.Outputs["source_rdb"] != "10" || res.Outputs["native"] != "true" {
+		t.Fatalf("outputs %v", res.Outputs)
+	}
+	// Source down: the version discover recorded stands in.
+	down := labConfig(source(closedAddr(t), "pw"), target(r.Addr(), "pw"))
+	res = runCheck(t, "build.version", envFor(down, map[string]string{"inventory.discover.engine": "valkey", "inventory.discover.version": "9.0.0"}))
+	wantResult(t, res, true, "Valkey 9.0.0 -> Redis 7.0.15: native-command fallback")
+}
+
+func TestRDBVersion(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		redis, valkey string
+		want          int
+	}{{"7.0.15", "", 10}, {"7.2.4", "", 11}, {"7.4.0", "", 12}, {"8.0.2", "", 12}, {"6.2.14", "", 9},
+		{"7.2.4", "8.0.1", 11}, {"7.2.4", "9.0.0", 80}} {
+		if got, ok := RDBVersion(tt.redis, tt.valkey); !ok || got != tt.want {
+			t.Errorf("%s/%s: %d, want %d", tt.redis, tt.valkey, got, tt.want)
+		}
+	}
+	if _, ok := RDBVersion("garbage", ""); ok {
+		t.Error("garbage version read")
+	}
+	for _, tt := range []struct {
+		src, tgt int
+		want     bool
+	}{{10, 10, true}, {11, 10, false}, {10, 12, true}, {11, 80, true}, {12, 80, false}, {80, 12, false}, {80, 80, true}} {
+		if got := NativeLoad(tt.src, tt.tgt); got != tt.want {
+			t.Errorf("NativeLoad(%d, %d) = %v", tt.src, tt.tgt, got)
+		}
+	}
+}
+
+func TestMonitoring(t *testing.T) {
+	t.Parallel()
+	body := "# HELP redis_up Information about the Redis instance\n# TYPE redis_up gauge\nredis_up %s\n"
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, body, "1") }))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, body, "0") }))
+	defer down.Close()
+	cfg := labConfig(source("127.0.0.1:1", "x"), target("127.0.0.1:1", "x"))
+	res := runCheck(t, "build.monitoring", envFor(cfg, nil))
+	wantResult(t, res, false, "target.exporter_url is not set")
+	cfg.Target.ExporterURL = up.URL + "/metrics"
+	res = runCheck(t, "build.monitoring", envFor(cfg, nil))
+	wantResult(t, res, true, "redis_up 1")
+	cfg.Target.ExporterURL = down.URL
+	res = runCheck(t, "build.monitoring", envFor(cfg, nil))
+	wantResult(t, res, false, "redis_up: 0 (want 1)")
+	cfg.Target.ExporterURL = "http://" + closedAddr(t) + "/metrics"
+	res = runCheck(t, "build.monitoring", envFor(cfg, nil))
+	wantResult(t, res, false, "connection refused")
+}
