@@ -204,7 +204,7 @@ func (r *Reader) skipModuleData(m Module) error {
 	s := &r.s
 	for {
 		at := s.off()
-		op, err := s.count("module opcode of " + m.Name)
+		op, err := s.count("module value opcode")
 		if err != nil {
 			return err
 		}
@@ -212,13 +212,13 @@ func (r *Reader) skipModuleData(m Module) error {
 		case moduleOpEOF:
 			return nil
 		case moduleOpSint, moduleOpUint:
-			_, err = s.count("module integer of " + m.Name)
+			_, err = s.count("module value integer")
 		case moduleOpFloat:
-			err = s.skip(4, "module float of "+m.Name)
+			err = s.skip(4, "module value float")
 		case moduleOpDouble:
-			err = s.skip(8, "module double of "+m.Name)
+			err = s.skip(8, "module value double")
 		case moduleOpString:
-			err = s.skipStr("module string of " + m.Name)
+			err = s.skipStr("module value string")
 		default:
 			return corrupt(at, "unknown opcode %d in data of module type %s", op, m.Name)
 		}

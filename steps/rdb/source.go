@@ -283,11 +283,11 @@ func (s *src) appendStr(dst []byte, what string) ([]byte, error) {
 		}
 		return strconv.AppendInt(dst, intLE(b), 10), nil
 	case encLZF:
-		clen, err := s.count(what + " (LZF compressed length)")
+		clen, err := s.count("LZF compressed length")
 		if err != nil {
 			return dst, err
 		}
-		ulen, err := s.count(what + " (LZF original length)")
+		ulen, err := s.count("LZF original length")
 		if err != nil {
 			return dst, err
 		}
@@ -321,11 +321,11 @@ func (s *src) skipStr(what string) error {
 	case encInt8, encInt16, encInt32:
 		return s.skip(1<<n, what)
 	case encLZF:
-		clen, err := s.count(what + " (LZF compressed length)")
+		clen, err := s.count("LZF compressed length")
 		if err != nil {
 			return err
 		}
-		if _, err := s.count(what + " (LZF original length)"); err != nil {
+		if _, err := s.count("LZF original length"); err != nil {
 			return err
 		}
 		return s.skip(clen, what)
