@@ -1,0 +1,367 @@
+// Package drill is verify.failover: a failover drill on a Sentinel-managed
+// target. A canary writes sequence numbers through a Sentinel-aware client
+// while the primary is killed, frozen or failed over; the sentinels' event
+// chain is shown live; the result records detection, promotion, the
+// client's outage, acknowledged writes lost and the old primary's return
+// as a replica.
+package drill
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+)
+
+// Executors are this package's steps by ID.
+func Executors() map[string]runbook.Executor {
+	return map[string]runbook.Executor{"verify.failover": &Drill{}}
+}
+
+// Drill is the verify.failover executor.
+type Drill struct {
+	Timing Timing
+}
+
+func mode(env *runbook.Env) (string, error) {
+	m := env.Opt("mode", "kill")
+	switch m {
+	case "kill", "freeze", "failover":
+	default:
+		return "", fmt.Errorf("run option mode=%q is not kill, freeze or failover", m)
+	}
+	if env.Config.Target.Kind != "sentinel" {
+		return "", fmt.Errorf("the failover drill needs a sentinel target; target.kind is %s", env.Config.Target.Kind)
+	}
+	return m, nil
+}
+
+// Plan reads the topology and says exactly what the drill will do to it.
+func (d *Drill) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
+	m, err := mode(env)
+	if err != nil {
+		return runbook.Plan{}, err
+	}
+	t := env.Config.Target
+	tp, err := readTopology(ctx, t)
+	if err != nil {
+		return runbook.Plan{}, err
+	}
+	p, err := inspect(ctx, t, tp.primary)
+	if err != nil {
+		return runbook.Plan{}, err
+	}
+	plan := runbook.Plan{Resource: tp.primary,
+		Summary: fmt.Sprintf("Failover drill (%s) on the primary %s of %s, with a canary writing through the sentinels", m, tp.primary, t.Sentinel.Master)}
+	if _, err := tp.candidates(); err != nil {
+		plan.Warnings = append(plan.Warnings, "the run will refuse: "+err.Error())
+	}
+	plan.Calls = append(plan.Calls,
+		fmt.Sprintf("SENTINEL MASTER %s and SENTINEL REPLICAS %s on %s: refuse unless a replica can be promoted", t.Sentinel.Master, t.Sentinel.Master, tp.sentinel),
+		fmt.Sprintf("INFO server on the primary %s: process_id, executable, config_file", tp.primary),
+		fmt.Sprintf("PSUBSCRIBE * on each sentinel (%s): the event chain, shown as it arrives", strings.Join(t.Sentinel.Addrs, ", ")),
+		fmt.Sprintf("canary: SET cutover:drill:<time>:<n> <n> PX %d, one write every %s through a Sentinel client of %s", canaryTTL.Milliseconds(), d.Timing.interval(), t.Sentinel.Master),
+	)
+	limit := d.limit(m, tp)
+	switch {
+	case m == "kill" && p.local:
+		plan.Calls = append(plan.Calls,
+			fmt.Sprintf("SIGKILL process %d (the primary, on this machine)", p.pid),
+			fmt.Sprintf("wait for +switch-master (at most %s)", limit))
+		if err := p.restartable(); err != nil {
+			plan.Warnings = append(plan.Warnings, "the killed primary cannot be restarted by cutover ("+err.Error()+"): start it yourself after the drill so Sentinel makes it a replica")
+		} else {
+			plan.Calls = append(plan.Calls, fmt.Sprintf("restart the old primary from its config file: %s %s, detached (it keeps running after cutover exits)", p.exe, p.config))
+			plan.Warnings = append(plan.Warnings, "cutover restarts the killed primary itself; in the practice lab that server was a child of `cutover lab`, and the restarted one is not")
+		}
+	case m == "kill":
+		plan.Calls = append(plan.Calls,
+			fmt.Sprintf("SHUTDOWN NOSAVE on the primary %s (%s, so it cannot be signalled)", tp.primary, p.why),
+			fmt.Sprintf("wait for +switch-master (at most %s)", limit))
+		plan.Warnings = append(plan.Warnings, "nothing here restarts the stopped primary: its process manager (systemd Restart=, the container runtime) must start it again, then Sentinel makes it a replica")
+	case m == "freeze" && !p.local:
+		plan.Warnings = append(plan.Warnings, "freeze needs the primary on this machine ("+p.why+"): the run will refuse; choose kill or failover")
+	case m == "freeze":
+		plan.Calls = append(plan.Calls,
+			fmt.Sprintf("SIGSTOP process %d (the primary, on this machine)", p.pid),
+			fmt.Sprintf("wait for +switch-master (at most %s), then SIGCONT; SIGCONT also on any error or cancel, so nothing stays frozen", limit))
+	case m == "failover":
+		plan.Calls = append(plan.Calls,
+			fmt.Sprintf("SENTINEL FAILOVER %s on %s", t.Sentinel.Master, tp.sentinel),
+			fmt.Sprintf("wait for +switch-master (at most %s)", limit))
+	}
+	plan.Calls = append(plan.Calls,
+		fmt.Sprintf("wait for the old primary to answer as a replica of the new one with its link up (INFO replication, at most %s)", d.Timing.rejoin()),
+		"MGET every acknowledged canary key on the new primary: acknowledged writes lost; then DEL the canary keys")
+	if env.Config.DNS.Record != "" {
+		plan.Calls = append(plan.Calls, fmt.Sprintf("resolve %s: warn if it leads to the old primary, now a replica", env.Config.DNS.Record))
+	}
+	return plan, nil
+}
+
+// limit bounds the wait for the promotion: Sentinel needs down-after to
+// see the primary down, then at most failover-timeout to promote.
+func (d *Drill) limit(m string, tp topology) time.Duration {
+	l := tp.failoverTimeout + d.Timing.margin()
+	if m != "failover" {
+		l += tp.downAfter
+	}
+	return l
+}
+
+// Run carries out the drill. Whatever happens, a frozen primary is thawed
+// and a killed local primary is started again.
+func (d *Drill) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
+	res := runbook.Result{Outputs: map[string]string{}}
+	m, err := mode(env)
+	if err != nil {
+		return res, err
+	}
+	t := env.Config.Target
+	tp, err := readTopology(ctx, t)
+	if err != nil {
+		return res, err
+	}
+	if _, err := tp.candidates(); err != nil {
+		return res, err
+	}
+	p, err := inspect(ctx, t, tp.primary)
+	if err != nil {
+		return res, err
+	}
+	if m == "freeze" && !p.local {
+		return res, fmt.Errorf("freeze needs the primary on this machine (%s); choose kill or failover", p.why)
+	}
+	w, err := watch(ctx, t, env.Logf)
+	if err != nil {
+		return res, err
+	}
+	defer w.close()
+	r := &run{d: d, env: env, report: report, t: t, tp: tp, p: p, mode: m, res: &res}
+	return res, r.drill(ctx, w)
+}
+
+// Verify re-checks the topology without changing anything: the sentinels
+// name a primary that answers as one, and a replica could be promoted.
+func (d *Drill) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	if _, err := mode(env); err != nil {
+		return runbook.Result{}, err
+	}
+	t := env.Config.Target
+	tp, err := readTopology(ctx, t)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	st := readReplicaState(ctx, t, tp.primary)
+	cands, cerr := tp.candidates()
+	res := runbook.Result{Evidence: []runbook.Evidence{
+		{Name: "primary named by the sentinels", Value: tp.primary + ": " + st.String(), Want: "role master", OK: st.err == nil && st.role == "master"},
+		{Name: "replicas that could be promoted", Value: strings.Join(cands, ", "), Want: "at least one", OK: cerr == nil},
+	}}
+	res.OK = res.Evidence[0].OK && res.Evidence[1].OK
+	res.Summary = fmt.Sprintf("primary %s, %d replica(s) ready for a failover", tp.primary, len(cands))
+	if cerr != nil {
+		res.Summary = cerr.Error()
+	}
+	return res, nil
+}
+
+// run is one drill in progress.
+type run struct {
+	d      *Drill
+	env    *runbook.Env
+	report func(runbook.Progress)
+	t      runbook.Target
+	tp     topology
+	p      primary
+	mode   string
+	res    *runbook.Result
+
+	restarted, thawed bool
+}
+
+func (r *run) drill(ctx context.Context, w *watcher) error {
+	tm := r.d.Timing
+	client := probes.FailoverClient(r.t, "drill-canary", probes.Timeout(tm.writeTimeout()), probes.PoolSize(1))
+	defer client.Close()
+	prefix := "cutover:drill:" + time.Now().UTC().Format("20060102T150405") + ":"
+	cn := startCanary(client, prefix, tm.interval(), tm.writeTimeout())
+	halted := false
+	var ws []write
+	halt := func() {
+		if !halted {
+			halted, ws = true, cn.halt()
+		}
+	}
+	defer halt()
+	if err := warmUp(ctx, cn); err != nil {
+		return err
+	}
+
+	pctx, stopPump := context.WithCancel(ctx)
+	defer stopPump()
+	t0 := time.Now()
+	pm := startPump(pctx, w, t0, r.env.Logf)
+	if r.mode == "freeze" {
+		defer r.thaw() // on every path: nothing is left frozen
+	}
+	if r.mode == "kill" && r.p.local {
+		defer r.restart() // on every path: a killed local primary comes back
+	}
+	if err := r.inject(ctx); err != nil {
+		return err
+	}
+	sw, err := r.awaitSwitch(ctx, pm, t0)
+	if err != nil || sw == nil {
+		ch := pm.snapshot()
+		r.res.Evidence = append(r.res.Evidence, runbook.Evidence{Name: "sentinel events", Value: orNone(ch.String()), Want: "... → +switch-master", OK: false})
+		return err
+	}
+	newPrimary := switchedTo(*sw)
+	r.env.Logf("drill: %s promoted %.2fs after the fault", newPrimary, sw.At.Sub(t0).Seconds())
+	if r.mode == "freeze" {
+		r.thaw()
+	}
+	if r.mode == "kill" && r.p.local {
+		r.restart()
+	}
+	resumed := r.awaitWrites(ctx, cn, sw.At)
+	// The canary keeps writing until the old primary has rejoined: writes
+	// a client sends it meanwhile (through a sentinel not yet updated) are
+	// acknowledged and then lost, and the read-back must see that.
+	took, st, rejoined := waitRejoin(ctx, r.t, r.p.addr, newPrimary, tm.rejoin(), r.report)
+	halt()
+	direct := probes.Client(r.t.Endpoint, "drill-readback", probes.Addr(newPrimary), probes.PoolSize(1))
+	defer direct.Close()
+	lost, acked, rerr := readBack(ctx, direct, cn, ws)
+	if err := cleanup(ctx, direct, cn, ws); err != nil {
+		r.res.Warnings = append(r.res.Warnings, "could not delete the canary keys "+prefix+"*: "+probes.Explain(err)+"; they expire within an hour")
+	}
+	if rerr != nil {
+		return fmt.Errorf("after the drill: %s", probes.Explain(rerr))
+	}
+	r.figures(pm.snapshot(), measure(ws, t0), newPrimary, resumed, lost, acked)
+	r.rejoined(took, st, rejoined)
+	if w := dnsAfter(ctx, r.env.Config, r.p.addr, newPrimary, r.res.Outputs, r.env.Logf); w != "" {
+		r.res.Warnings = append(r.res.Warnings, w)
+	}
+	return nil
+}
+
+// warmUp waits until the canary's writes are acknowledged, so the outage is
+// measured against a working client.
+func warmUp(ctx context.Context, cn *canary) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, last := cn.acked()
+		if n >= 10 {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("the canary could not write through the sentinels before the drill (%d acknowledged): %s", n, probes.Explain(last))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *run) inject(ctx context.Context) error {
+	switch {
+	case r.mode == "kill" && r.p.local:
+		r.env.Logf("drill: SIGKILL the primary %s (pid %d)", r.p.addr, r.p.pid)
+		return r.p.signal(syscall.SIGKILL)
+	case r.mode == "kill":
+		r.env.Logf("drill: SHUTDOWN NOSAVE on the primary %s", r.p.addr)
+		return r.p.shutdown(ctx, r.t)
+	case r.mode == "freeze":
+		r.env.Logf("drill: SIGSTOP the primary %s (pid %d)", r.p.addr, r.p.pid)
+		return r.p.signal(syscall.SIGSTOP)
+	default:
+		r.env.Logf("drill: SENTINEL FAILOVER %s on %s", r.t.Sentinel.Master, r.tp.sentinel)
+		return failover(ctx, r.t, r.tp.sentinel)
+	}
+}
+
+// awaitSwitch waits for +switch-master. An abort for want of a replica or
+// the time limit ends the drill as failed (nil event, nil error).
+func (r *run) awaitSwitch(ctx context.Context, pm *pump, t0 time.Time) (*event, error) {
+	limit := r.d.limit(r.mode, r.tp)
+	timer := time.NewTimer(time.Until(t0.Add(limit)))
+	defer timer.Stop()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case e := <-pm.switched:
+			return &e, nil
+		case e := <-pm.aborted:
+			r.res.Summary = fmt.Sprintf("no replica can be promoted: the sentinels aborted the failover (%s %s); the target kept its old primary %s", e.Name, e.Payload, r.p.addr)
+			return nil, nil
+		case <-timer.C:
+			r.res.Summary = fmt.Sprintf("no promotion within %s of the fault: the sentinels saw %s; check their logs and SENTINEL REPLICAS %s", limit, orNone(pm.snapshot().String()), r.t.Sentinel.Master)
+			return nil, nil
+		case <-ctx.Done():
+			return nil, fmt.Errorf("drill stopped before the promotion: %w", ctx.Err())
+		case <-tick.C:
+			r.report(runbook.Progress{Done: int64(time.Since(t0).Seconds()), Total: int64(limit.Seconds()), Unit: "s",
+				Message: "waiting for the promotion: " + orNone(pm.snapshot().String())})
+		}
+	}
+}
+
+// awaitWrites waits for an acknowledged canary write after the promotion.
+func (r *run) awaitWrites(ctx context.Context, cn *canary, promoted time.Time) bool {
+	deadline := promoted.Add(r.d.Timing.resume())
+	for !cn.ackedSince(promoted) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+func (r *run) thaw() {
+	if r.thawed {
+		return
+	}
+	r.thawed = true
+	if err := r.p.signal(syscall.SIGCONT); err != nil {
+		r.res.Warnings = append(r.res.Warnings, err.Error()+": the old primary may still be frozen; send it SIGCONT (kill -CONT)")
+		return
+	}
+	r.env.Logf("drill: SIGCONT the old primary %s (pid %d)", r.p.addr, r.p.pid)
+}
+
+func (r *run) restart() {
+	if r.restarted {
+		return
+	}
+	r.restarted = true
+	pid, err := r.p.restart()
+	if err != nil {
+		r.res.Warnings = append(r.res.Warnings, err.Error()+"; start it yourself so Sentinel makes it a replica")
+		return
+	}
+	r.res.Outputs["old_primary_pid"] = fmt.Sprint(pid)
+	r.env.Logf("drill: restarted the old primary: %s %s (pid %d)", r.p.exe, r.p.config, pid)
+}
+
+func switchedTo(e event) string {
+	f := strings.Fields(e.Payload) // <master> <old ip> <old port> <new ip> <new port>
+	if len(f) < 5 {
+		return ""
+	}
+	return net.JoinHostPort(f[3], f[4])
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no events"
+	}
+	return s
+}
