@@ -115,7 +115,7 @@ func (d *decoder) value(typ byte) (Value, error) {
 		m := moduleFromID(id)
 		return nil, corrupt(at, "the value belongs to module type %s (id %d, encoding version %d), which cannot be decoded without the module; RESTORE it into a target that loads the module", m.Name, m.ID, m.Version)
 	}
-	return nil, unsupportedType(max(d.s.base-1, 0), typ, d.version)
+	return nil, unsupportedType(d.s.base, typ, d.version)
 }
 
 func (d *decoder) strings(countWhat, what string) ([][]byte, error) {

@@ -86,9 +86,10 @@ func (r *Reader) skipValue(typ byte, e *Entry) error {
 		}
 		return nil
 	}
-	return unsupportedType(e.valueOffset-1, typ, r.version)
+	return unsupportedType(e.valueOffset, typ, r.version)
 }
 
+// unsupportedType names the offset where the value of type typ starts.
 func unsupportedType(at int64, typ byte, version int) error {
 	switch {
 	case typ == TypeHash2 || typ == TypeHashListpackExPreGA:
