@@ -22,6 +22,7 @@ import (
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/steps/rdb"
+	"github.com/cutover/cutover/steps/snapshot"
 )
 
 // Existing says what to do when the target already holds keys.
@@ -141,6 +142,22 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 		st.Target, st.Elapsed = t, time.Since(start)
 	}
 	return st, err
+}
+
+// File verifies the RDB file at path (structure and CRC64, nothing is
+// written if that fails) and then loads it with Load.
+func File(ctx context.Context, control *redis.Client, path string, o Options) (*rdb.Summary, *Stats, error) {
+	o.norm()
+	sum, err := snapshot.VerifyFile(path, o.Now(), func(done, total int64) {
+		if o.Progress != nil {
+			o.Progress(Progress{Phase: "verify", Bytes: done, TotalBytes: total})
+		}
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("refusing to load: %v; nothing was written", err)
+	}
+	st, err := Load(ctx, control, path, sum, o)
+	return sum, st, err
 }
 
 // NotEmptyError is the refusal to load into a target that holds keys.
