@@ -40,9 +40,9 @@ func point(t *testing.T, store *zone.Store, to string) {
 
 func TestVerifyConnect(t *testing.T) {
 	t.Parallel()
-	src := redisPW(t, "src")
 	tgt := redisPW(t, "tgt")
-	// Both on one port number, so the name alone decides which answers.
+	// All on one port number, so the name alone decides which answers.
+	src := labtest.Redis(t, labtest.WithPassword("src"), labtest.WithPort(tgt.Port))
 	other := labtest.Redis(t, labtest.WithPassword("tgt"), labtest.WithPort(tgt.Port))
 	store, resolver := dnsFor(t, map[string]string{"target.lab.internal": tgt.Host, "other.lab.internal": other.Host, "source.lab.internal": src.Host})
 	cfg := labConfig(source(src.Addr(), "src"), target(tgt.Addr(), "tgt"))
