@@ -13,8 +13,8 @@ const (
 	// defaultBufSize; beyond that only to hold a pinned value.
 	initialBufSize = 64 << 10
 	defaultBufSize = 1 << 20
-	// shrinkAbove: a buffer grown to hold one huge value is given back once
-	// that value has been passed.
+	// shrinkAbove: a buffer grown past this to hold one huge value is
+	// given back once that value has been passed (shrink, makeRoom).
 	shrinkAbove = 16 << 20
 	// maxLen bounds any single length read from the input; anything larger
 	// is corrupt and must not drive an allocation or an int conversion.
@@ -68,7 +68,10 @@ func (s *src) fill(n int, what string) error {
 		if s.w == len(s.buf) {
 			s.makeRoom()
 		}
-		m, err := s.rd.Read(s.buf[s.w:])
+		// Read no more than a default buffer beyond the need, so a buffer
+		// grown for a huge value does not fill up with what follows it.
+		end := min(len(s.buf), s.w+max(n, defaultBufSize))
+		m, err := s.rd.Read(s.buf[s.w:end])
 		s.w += m
 		if err != nil {
 			s.err = err
@@ -91,7 +94,8 @@ func (s *src) shortErr(what string) error {
 // makeRoom frees space at the end of a full buffer: it drops consumed,
 // unpinned bytes (checksumming them first) and doubles the buffer while it
 // is below defaultBufSize or when the bytes it must keep fill more than
-// half of it. The buffer only grows by
+// half of it. A buffer grown for one huge value goes back to the default
+// size at the first refill that no longer needs it. The buffer only grows by
 // bytes actually read, so a hostile length cannot force a huge allocation.
 func (s *src) makeRoom() {
 	s.sumTo(s.r)
@@ -99,9 +103,13 @@ func (s *src) makeRoom() {
 	if s.pin >= 0 && s.pin < keep {
 		keep = s.pin
 	}
+	live := s.w - keep
 	dst := s.buf
-	if s.w-keep > len(s.buf)/2 || len(s.buf) < defaultBufSize {
+	switch {
+	case live > len(s.buf)/2 || len(s.buf) < defaultBufSize:
 		dst = make([]byte, 2*len(s.buf))
+	case len(s.buf) > shrinkAbove && live <= defaultBufSize/2:
+		dst = make([]byte, defaultBufSize)
 	}
 	copy(dst, s.buf[keep:s.w])
 	s.buf = dst
@@ -114,8 +122,8 @@ func (s *src) makeRoom() {
 	s.base += int64(keep)
 }
 
-// shrink returns an oversized buffer to the default size once nothing in it
-// is pinned and few bytes are pending.
+// shrink gives back a buffer grown for a huge value once that value is no
+// longer pinned.
 func (s *src) shrink() {
 	if s.rd == nil || s.pin >= 0 || len(s.buf) <= shrinkAbove || s.w-s.r > defaultBufSize/2 {
 		return

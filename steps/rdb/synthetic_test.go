@@ -3,6 +3,7 @@ package rdb
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -222,6 +223,50 @@ func TestUnsupportedTypes(t *testing.T) {
 		_, err := r.Next()
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "offset 12") {
 			t.Errorf("type %d: %v", typ, err)
+		}
+	}
+}
+
+// TestMemoryStaysBounded reads a file with one 40 MB value: keeping raw
+// values, the buffer grows to hold it and shrinks after it; discarding
+// them, it never grows past the default size.
+func TestMemoryStaysBounded(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 40<<20/16)
+	w := (&rdbWriter{}).raw([]byte("REDIS0011")...)
+	w.raw(TypeString).str("big").str(big)
+	for i := range 20000 { // 2 MB of small keys after it
+		w.raw(TypeString).str(fmt.Sprint("k", i)).str(strings.Repeat("v", 90))
+	}
+	data := w.end(true)
+	for _, discard := range []bool{false, true} {
+		r, err := NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if discard {
+			r.DiscardValues()
+		}
+		peak := 0
+		for {
+			e, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			peak = max(peak, len(r.s.buf))
+			if string(e.Key) == "big" && !discard && string(e.Raw[len(e.Raw)-16:]) != "0123456789abcdef" {
+				t.Fatal("raw value of the big key is wrong")
+			}
+		}
+		switch {
+		case discard && peak > defaultBufSize:
+			t.Errorf("discarding values the buffer reached %d bytes", peak)
+		case !discard && peak < 40<<20:
+			t.Errorf("keeping values the buffer peaked at %d bytes, less than the value", peak)
+		case len(r.s.buf) > defaultBufSize:
+			t.Errorf("buffer still %d bytes at the end (discard %v)", len(r.s.buf), discard)
 		}
 	}
 }
