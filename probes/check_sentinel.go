@@ -66,8 +66,12 @@ func (p *proof) askOneSentinel(ctx context.Context, t runbook.Target, addr strin
 		return "", 0
 	}
 	hp, err := c.GetMasterAddrByName(ctx, t.Sentinel.Master).Result()
-	if err != nil || len(hp) != 2 {
+	switch {
+	case err != nil:
 		p.fail("sentinel "+addr+" GET-MASTER-ADDR-BY-NAME", err, "host and port")
+		return "", len(others) + 1
+	case len(hp) != 2:
+		p.row("sentinel "+addr+" GET-MASTER-ADDR-BY-NAME", fmt.Sprint(hp), "host and port", false)
 		return "", len(others) + 1
 	}
 	return net.JoinHostPort(hp[0], hp[1]), len(others) + 1

@@ -26,7 +26,7 @@ type metric struct {
 	text                   func(p Point) string // overrides format for INFO values
 }
 
-// Metrics are the mapped CloudWatch metrics, in table order.
+// metrics are the mapped CloudWatch metrics, in table order.
 var metrics = []metric{
 	{name: "CurrConnections", formula: "connected_clients", section: "clients", format: Count,
 		info: func(p Point) (float64, bool) { return float64(p.Sample.Info.ConnectedClients), true }},
