@@ -61,7 +61,7 @@ func snapshotOf(t *testing.T, r *servers.Redis) string {
 	return path
 }
 
-func verified(t *testing.T, path string) *rdb.Summary {
+func verified(t testing.TB, path string) *rdb.Summary {
 	t.Helper()
 	sum, err := snapshot.VerifyFile(path, time.Now(), nil)
 	if err != nil {
@@ -138,7 +138,7 @@ func sameData(t *testing.T, src, dst *servers.Redis, dbs ...int) {
 	}
 }
 
-func dbsize(t *testing.T, r *servers.Redis, db int) int64 {
+func dbsize(t testing.TB, r *servers.Redis, db int) int64 {
 	t.Helper()
 	c := client(r, db)
 	defer c.Close()
