@@ -1,0 +1,204 @@
+// Package backup is verify.backup: a backup made on the target and proven
+// to restore. BGSAVE on the primary, the RDB fetched over the replication
+// protocol, uploaded to the bucket, loaded into a scratch redis-server on
+// this machine and its key counts compared with the target's.
+package backup
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/snapshot"
+)
+
+// Executors are this package's steps by ID.
+func Executors() map[string]runbook.Executor {
+	return map[string]runbook.Executor{"verify.backup": &Backup{}}
+}
+
+// Backup is the verify.backup executor.
+type Backup struct {
+	Timing Timing
+}
+
+func checkConfig(cfg *runbook.Config) error {
+	if cfg.S3.Bucket == "" {
+		return errors.New("s3.bucket is not set: the backup test uploads the RDB there; set s3.bucket (and s3.prefix)")
+	}
+	return nil
+}
+
+// objectKey names the uploaded file under s3.prefix.
+func objectKey(cfg *runbook.Config, t time.Time) string {
+	return cfg.S3.Prefix + "verify-backup-" + t.UTC().Format("20060102T150405Z") + ".rdb"
+}
+
+// workDir is where the file is fetched to: beside the journal.
+func workDir(cfg *runbook.Config) string {
+	if cfg.Journal != "" {
+		return filepath.Dir(cfg.Journal)
+	}
+	return os.TempDir()
+}
+
+// Plan says what will run where.
+func (b *Backup) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
+	cfg := env.Config
+	if err := checkConfig(cfg); err != nil {
+		return runbook.Plan{}, err
+	}
+	addr, err := probes.TargetPrimary(ctx, cfg)
+	if err != nil {
+		return runbook.Plan{}, err
+	}
+	key := objectKey(cfg, time.Now())
+	p := runbook.Plan{Resource: addr,
+		Summary: fmt.Sprintf("Back up the target primary %s to s3://%s/%s and prove it restores", addr, cfg.S3.Bucket, key),
+		Calls: []string{
+			fmt.Sprintf("LASTSAVE and INFO persistence on %s", addr),
+			fmt.Sprintf("BGSAVE SCHEDULE on %s; poll until LASTSAVE moves and the save is ok (at most %s)", addr, b.Timing.save()),
+			fmt.Sprintf("REPLCONF capa eof, REPLCONF rdb-only 1, SYNC on %s: the RDB to a temporary file in %s", addr, workDir(cfg)),
+			fmt.Sprintf("S3 upload with the transfer manager (multipart, 16 MB parts, 4 at a time) to s3://%s/%s, then HeadObject: the size must match", cfg.S3.Bucket, key),
+			fmt.Sprintf("start redis-server from PATH on 127.0.0.1:<free port> with the file as its %s and a random password; wait until it has loaded (at most %s)", rdbName, b.Timing.load()),
+			fmt.Sprintf("INFO keyspace on the scratch server and on %s: keys per db within thresholds.parity_tolerance (%g%%)", addr, cfg.Thresholds.ParityTolerance*100),
+			"SHUTDOWN NOSAVE the scratch server; delete the temporary files (the uploaded object stays)",
+		},
+		Warnings: []string{"BGSAVE and SYNC each fork the primary: under heavy writes its memory can grow by the pages written during the save"},
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		p.Warnings = append(p.Warnings, "redis-server is not on PATH here: the run will fail at the restore; install it first")
+	}
+	return p, nil
+}
+
+// Run makes the backup, uploads it and restores it into a scratch server.
+func (b *Backup) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
+	cfg := env.Config
+	res := runbook.Result{Outputs: map[string]string{}}
+	if err := checkConfig(cfg); err != nil {
+		return res, err
+	}
+	addr, err := probes.TargetPrimary(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
+	c := probes.Client(cfg.Target.Endpoint, "backup", probes.Addr(addr), probes.PoolSize(1), probes.ConfigDir(cfg.Dir))
+	defer c.Close()
+
+	env.Logf("backup: BGSAVE on %s", addr)
+	sv, err := bgsave(ctx, c, b.Timing.save(), report)
+	if err != nil {
+		return res, err
+	}
+	env.Logf("backup: BGSAVE done in %s (LASTSAVE %s)", sv.took.Round(time.Millisecond), sv.after.UTC().Format(time.DateTime))
+	res.Evidence = append(res.Evidence, runbook.Evidence{Name: "BGSAVE", Value: fmt.Sprintf("LASTSAVE %s (was %s), status ok, %s",
+		sv.after.UTC().Format(time.DateTime), sv.before.UTC().Format(time.DateTime), sv.took.Round(time.Millisecond)), Want: "LASTSAVE moves", OK: true})
+
+	dir, err := os.MkdirTemp(workDir(cfg), "cutover-backup-")
+	if err != nil {
+		return res, fmt.Errorf("temporary directory for the backup file: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, rdbName)
+	size, err := fetch(ctx, c, addr, file, report)
+	if err != nil {
+		return res, err
+	}
+	env.Logf("backup: fetched %s from %s", runbook.Amount(size, "bytes"), addr)
+
+	key := objectKey(cfg, time.Now())
+	if err := upload(ctx, cfg, file, key, report); err != nil {
+		return res, err
+	}
+	env.Logf("backup: uploaded s3://%s/%s", cfg.S3.Bucket, key)
+	res.Outputs["bucket"], res.Outputs["key"], res.Outputs["bytes"] = cfg.S3.Bucket, key, strconv.FormatInt(size, 10)
+	res.Outputs["lastsave"] = sv.after.UTC().Format(time.RFC3339)
+	res.Evidence = append(res.Evidence, runbook.Evidence{Name: "uploaded", Value: fmt.Sprintf("s3://%s/%s (%s)", cfg.S3.Bucket, key, runbook.Amount(size, "bytes")), Want: "same size in the bucket", OK: true})
+
+	report(runbook.Progress{Message: "restoring into a scratch redis-server"})
+	sc, err := startScratch(ctx, dir, b.Timing.load())
+	if err != nil {
+		return res, err
+	}
+	defer sc.stop()
+	env.Logf("backup: scratch redis-server on %s loaded the file", sc.addr)
+	restored, err := keyspace(ctx, sc.client)
+	if err != nil {
+		return res, fmt.Errorf("INFO keyspace on the scratch server: %s", probes.Explain(err))
+	}
+	target, err := keyspace(ctx, c)
+	if err != nil {
+		return res, fmt.Errorf("INFO keyspace on %s: %s", addr, probes.Explain(err))
+	}
+	ev, ok := compare(restored, target, cfg.Thresholds.ParityTolerance)
+	res.Evidence = append(res.Evidence, ev...)
+	res.OK = ok
+	res.Outputs["restored_keys"] = strconv.FormatInt(sum(restored), 10)
+	res.Outputs["target_keys"] = strconv.FormatInt(sum(target), 10)
+	res.Summary = fmt.Sprintf("backup s3://%s/%s (%s) restores: %d keys, the target has %d", cfg.S3.Bucket, key, runbook.Amount(size, "bytes"), sum(restored), sum(target))
+	if !ok {
+		res.Summary = fmt.Sprintf("backup s3://%s/%s restores %d keys, but the target has %d: beyond the tolerance", cfg.S3.Bucket, key, sum(restored), sum(target))
+	}
+	return res, nil
+}
+
+// fetch copies the primary's RDB to path over the replication protocol.
+func fetch(ctx context.Context, c *redis.Client, addr, path string, report func(runbook.Progress)) (int64, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("backup file: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	n, err := snapshot.ReplicateWith(ctx, c.Options(), w, func(done, total int64) {
+		report(runbook.Progress{Done: done, Total: total, Unit: "bytes", Message: "fetching the RDB from " + addr})
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, fmt.Errorf("fetching the RDB from %s: %v", addr, err)
+	}
+	return n, nil
+}
+
+// Verify re-checks, changing nothing, that the uploaded object is still in
+// the bucket with the size recorded.
+func (b *Backup) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	cfg, facts := env.Config, env.State.Facts
+	key := facts["verify.backup.key"]
+	if key == "" {
+		return runbook.Result{Summary: "no backup was recorded: run the step"}, nil
+	}
+	bucket := cmp.Or(facts["verify.backup.bucket"], cfg.S3.Bucket)
+	n, err := objectSize(ctx, cfg, bucket, key)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	want := facts["verify.backup.bytes"]
+	ok := strconv.FormatInt(n, 10) == want
+	return runbook.Result{OK: ok, Summary: fmt.Sprintf("s3://%s/%s holds %s", bucket, key, runbook.Amount(n, "bytes")),
+		Evidence: []runbook.Evidence{{Name: "backup object", Value: fmt.Sprintf("%d bytes", n), Want: want + " bytes", OK: ok}}}, nil
+}
+
+func sum(m map[int]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
