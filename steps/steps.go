@@ -7,6 +7,8 @@ import (
 
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/dnsswap"
+	"github.com/cutover/cutover/steps/drill"
+	"github.com/cutover/cutover/steps/load"
 	"github.com/cutover/cutover/steps/snapshot"
 )
 
@@ -15,6 +17,8 @@ func Actions() map[string]runbook.Executor {
 	all := map[string]runbook.Executor{}
 	for _, m := range []map[string]runbook.Executor{
 		dnsswap.Executors(),
+		drill.Executors(),
+		load.Executors(),
 		snapshot.Executors(),
 	} {
 		maps.Copy(all, m)
