@@ -49,10 +49,10 @@ func newFixture(t *testing.T) *fixture {
 	must(t, err)
 	t.Cleanup(func() { f.aws.Close() })
 	f.cfg = &runbook.Config{
-		Journal: filepath.Join(t.TempDir(), "cutover.journal"),
-		Target:  runbook.Target{Endpoint: runbook.Endpoint{Kind: "standalone", URL: "redis://" + f.target.Addr(), Secret: runbook.Secret{Env: "TGT", Value: password}}},
-		AWS:     runbook.AWS{Region: "us-east-1", Endpoint: f.aws.URL()},
-		S3:      runbook.S3{Bucket: "lab-backups", Prefix: "cutover/"},
+		Journal:    filepath.Join(t.TempDir(), "cutover.journal"),
+		Target:     runbook.Target{Endpoint: runbook.Endpoint{Kind: "standalone", URL: "redis://" + f.target.Addr(), Secret: runbook.Secret{Env: "TGT", Value: password}}},
+		AWS:        runbook.AWS{Region: "us-east-1", Endpoint: f.aws.URL()},
+		S3:         runbook.S3{Bucket: "lab-backups", Prefix: "cutover/"},
 		Thresholds: runbook.Thresholds{ParityTolerance: 0.001},
 	}
 	f.state = runbook.NewState(runbook.New(), "redis", "standalone")

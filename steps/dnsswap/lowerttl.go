@@ -101,7 +101,7 @@ func (l *LowerTTL) Run(ctx context.Context, env *runbook.Env, report func(runboo
 // resolves checks that clients resolving the name land on the source.
 func (l *LowerTTL) resolves(ctx context.Context, cfg *runbook.Config) runbook.Evidence {
 	ev := runbook.Evidence{Name: "resolves (via " + resolverName(cfg.DNS.Resolver) + ")", Want: cfg.DNS.SourceValue}
-	got, err := lookupCNAME(ctx, cfg.DNS.Resolver, cfg.DNS.Record)
+	got, err := lookupCNAME(ctx, cfg.DNS, cfg.DNS.Record)
 	if err != nil {
 		ev.Value = err.Error()
 		return ev

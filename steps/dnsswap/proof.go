@@ -48,11 +48,11 @@ func sourceSide(cfg *runbook.Config) side {
 func runIDAt(ctx context.Context, ep runbook.Endpoint, addr string) (string, error) {
 	c := probes.Client(ep, "cname-proof", probes.Addr(addr), probes.PoolSize(1))
 	defer c.Close()
-	info, err := c.InfoMap(ctx, "server").Result()
+	text, err := c.Info(ctx, "server").Result()
 	if err != nil {
 		return "", fmt.Errorf("INFO server at %s: %s", addr, probes.Explain(err))
 	}
-	id := info["Server"]["run_id"]
+	id := probes.ParseInfo(text).RunID
 	if id == "" {
 		return "", fmt.Errorf("INFO server at %s has no run_id", addr)
 	}
@@ -94,7 +94,7 @@ func prove(ctx context.Context, cfg *runbook.Config, s side, limit time.Duration
 	var p proof
 	for {
 		p = proof{Addr: addr, Want: want, Attempts: p.Attempts + 1}
-		p.IPs, err = Lookup(ctx, cfg.DNS.Resolver, cfg.DNS.Record)
+		p.IPs, err = Lookup(ctx, cfg.DNS, cfg.DNS.Record)
 		if err != nil {
 			p.Problem = err.Error()
 		} else {

@@ -6,42 +6,33 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
 )
 
 // lookupTimeout bounds one resolution.
 const lookupTimeout = 5 * time.Second
 
-// Resolver asks the DNS server at addr (host:port), over UDP or TCP as the
-// query needs; an empty addr is the system resolver.
-func Resolver(addr string) *net.Resolver {
-	if addr == "" {
-		return net.DefaultResolver
-	}
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}}
-}
-
-// Lookup resolves name to its IP addresses through the resolver at addr,
-// following CNAMEs.
-func Lookup(ctx context.Context, addr, name string) ([]string, error) {
+// Lookup resolves name to its IP addresses through dns.resolver (the
+// system resolver when it is empty), following CNAMEs.
+func Lookup(ctx context.Context, d runbook.DNS, name string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	ips, err := Resolver(addr).LookupHost(ctx, absolute(name))
+	ips, err := probes.Resolver(d).LookupHost(ctx, absolute(name))
 	if err != nil {
-		return nil, fmt.Errorf("resolve %s via %s: %s", name, resolverName(addr), lookupReason(err))
+		return nil, fmt.Errorf("resolve %s via %s: %s", name, resolverName(d.Resolver), lookupReason(err))
 	}
 	return ips, nil
 }
 
 // lookupCNAME returns the canonical name name resolves to.
-func lookupCNAME(ctx context.Context, addr, name string) (string, error) {
+func lookupCNAME(ctx context.Context, d runbook.DNS, name string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	c, err := Resolver(addr).LookupCNAME(ctx, absolute(name))
+	c, err := probes.Resolver(d).LookupCNAME(ctx, absolute(name))
 	if err != nil {
-		return "", fmt.Errorf("resolve %s via %s: %s", name, resolverName(addr), lookupReason(err))
+		return "", fmt.Errorf("resolve %s via %s: %s", name, resolverName(d.Resolver), lookupReason(err))
 	}
 	return c, nil
 }

@@ -19,7 +19,7 @@ func dnsAfter(ctx context.Context, cfg *runbook.Config, old, newPrimary string, 
 	if cfg.DNS.Record == "" {
 		return ""
 	}
-	ips, err := dnsswap.Lookup(ctx, cfg.DNS.Resolver, cfg.DNS.Record)
+	ips, err := dnsswap.Lookup(ctx, cfg.DNS, cfg.DNS.Record)
 	if err != nil {
 		logf("drill: could not check where %s leads: %v", cfg.DNS.Record, err)
 		return ""

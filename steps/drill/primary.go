@@ -36,13 +36,12 @@ func inspect(ctx context.Context, t runbook.Target, addr string) (primary, error
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	info, err := c.InfoMap(ctx, "server").Result()
+	text, err := c.Info(ctx, "server").Result()
 	if err != nil {
 		return primary{}, fmt.Errorf("INFO server on the primary %s: %s", addr, probes.Explain(err))
 	}
-	s := info["Server"]
-	p := primary{addr: addr, runID: s["run_id"], exe: s["executable"], config: s["config_file"]}
-	p.pid, _ = strconv.Atoi(s["process_id"])
+	in := probes.ParseInfo(text)
+	p := primary{addr: addr, runID: in.RunID, pid: int(in.ProcessID), exe: in.Raw["executable"], config: in.Raw["config_file"]}
 	host, _, _ := net.SplitHostPort(addr)
 	switch ip := net.ParseIP(host); {
 	case ip == nil || !ip.IsLoopback():

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/cutover/cutover/probes"
@@ -31,12 +32,12 @@ func readReplicaState(ctx context.Context, t runbook.Target, addr string) replic
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	info, err := c.InfoMap(ctx, "replication").Result()
+	text, err := c.Info(ctx, "replication").Result()
 	if err != nil {
 		return replicaState{err: fmt.Errorf("%s: %s", addr, probes.Explain(err))}
 	}
-	r := info["Replication"]
-	return replicaState{role: r["role"], master: net.JoinHostPort(r["master_host"], r["master_port"]), link: r["master_link_status"]}
+	in := probes.ParseInfo(text)
+	return replicaState{role: in.Role, master: net.JoinHostPort(in.MasterHost, strconv.FormatInt(in.MasterPort, 10)), link: in.MasterLinkStatus}
 }
 
 // waitRejoin waits until old answers as a replica of newPrimary with its
