@@ -27,12 +27,13 @@ type Poller struct {
 	dir     string
 	timeout time.Duration
 
-	mu        sync.Mutex
-	addr      string // current server; "" until a sentinel names it
-	client    *redis.Client
-	closed    bool
-	stopWatch context.CancelFunc // ends the +switch-master subscriptions
-	switched  atomic.Bool        // a sentinel announced a new primary
+	mu         sync.Mutex
+	addr       string // current server; "" until a sentinel names it
+	client     *redis.Client
+	closed     bool
+	stopWatch  context.CancelFunc // ends the +switch-master subscriptions
+	subscribed <-chan struct{}    // closed once a subscription is confirmed
+	switched   atomic.Bool        // a sentinel announced a new primary
 }
 
 // SourcePoller polls the source.
@@ -117,7 +118,14 @@ func (p *Poller) current(ctx context.Context) (*redis.Client, string, error) {
 		return c, addr, nil
 	}
 	if p.follow != nil {
-		p.watchSwitches()
+		// Subscribe before asking, so no switch falls in between; go on
+		// without it when no sentinel confirms in half the poll time.
+		wait, cancel := context.WithTimeout(ctx, p.timeout/2)
+		select {
+		case <-p.watchSwitches():
+		case <-wait.Done():
+		}
+		cancel()
 		a, err := TargetPrimary(ctx, &runbook.Config{Target: *p.follow, Dir: p.dir})
 		if err != nil {
 			return nil, "", fmt.Errorf("cannot find the primary: %w", err)
