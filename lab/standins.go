@@ -14,6 +14,7 @@ import (
 	"github.com/cutover/cutover/lab/dnsserver"
 	"github.com/cutover/cutover/lab/seed"
 	"github.com/cutover/cutover/lab/zone"
+	"github.com/cutover/cutover/steps/snapshot"
 )
 
 // startDNS fills the hosted zone and serves it: the servers' A records and
@@ -63,7 +64,8 @@ func (l *Lab) startAWS() error {
 		SnapshotRetentionLimit: 1,
 		SnapshotWindow:         "05:00-06:00",
 		Snapshot: func(ctx context.Context, w io.Writer) error {
-			return SnapshotRDB(ctx, l.Source.Addr(), l.Source.Password, w)
+			_, err := snapshot.Replicate(ctx, l.Source.Addr(), l.Source.Password, w, nil)
+			return err
 		},
 		Info:           func(ctx context.Context) (string, error) { return l.source.Info(ctx).Result() },
 		Zones:          l.Zones,
