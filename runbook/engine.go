@@ -168,8 +168,11 @@ func (e *Engine) Plan(ctx context.Context, id string, env *Env) (Plan, error) {
 	if s == nil {
 		return Plan{}, fmt.Errorf("no step %q in the runbook", id)
 	}
-	if s.Exec == nil {
+	if s.Kind == Decision || s.Kind == Manual {
 		return Plan{}, fmt.Errorf("%s is a %s step: it has no plan", id, s.Kind)
+	}
+	if s.Exec == nil {
+		return Plan{}, fmt.Errorf("%s has no executor in this build", id)
 	}
 	return s.Exec.Plan(ctx, env)
 }
