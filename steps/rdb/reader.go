@@ -1,6 +1,14 @@
 // Package rdb reads Redis and Valkey RDB files as a stream, one record at a
 // time, and turns values into DUMP payloads (for RESTORE) or, when the target
 // cannot take the payload, into ordinary commands.
+//
+// A loader reads with NewReader and Next; for each KeyEntry it sends
+// RESTORE with DumpPayload(e.Type, e.Raw, targetVersion) when
+// RestorableOn(e.Type, targetVersion), and otherwise decodes the value
+// (Entry.Decode) and sends what Commands emits, reporting its warnings.
+// Function libraries come as FunctionEntry records (FUNCTION LOAD their
+// code); module data cannot be rebuilt without the module. Inspect
+// summarises a file without keeping values.
 package rdb
 
 import (
