@@ -17,17 +17,20 @@ import (
 // 7.0 (RDB 10) the way a loader would: RESTORE with the payload re-stamped
 // to version 10 when RestorableOn allows, else Commands. The server's
 // contents must then equal the manifest, except field TTLs, which 7.0
-// cannot hold and which must come back as one warning per such key.
+// cannot hold and which must come back as one warning per such key. The
+// function library must load with FUNCTION LOAD.
 func TestTestdataIntoRedis70(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv := labtest.Redis(t)
+	admin := dbClient(srv.Addr(), 0)
+	defer admin.Close()
 	caps := CapabilitiesFor("7.0.15", "")
 	for _, path := range testdataFiles(t) {
 		name := filepath.Base(path)
 		m := loadManifest(t, path)
-		if err := dbClient(srv.Addr(), 0).Do(ctx, "FLUSHALL").Err(); err != nil {
+		if err := admin.Do(ctx, "FLUSHALL").Err(); err != nil {
 			t.Fatal(err)
 		}
 		f, err := os.Open(path)
@@ -48,10 +51,16 @@ func TestTestdataIntoRedis70(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			c := dbClient(srv.Addr(), e.DB)
+			if e.Kind == FunctionEntry {
+				if err := c.Do(ctx, "FUNCTION", "LOAD", "REPLACE", e.Value).Err(); err != nil {
+					t.Errorf("%s: FUNCTION LOAD: %v", name, err)
+				}
+			}
 			if e.Kind != KeyEntry {
+				c.Close()
 				continue
 			}
-			c := dbClient(srv.Addr(), e.DB)
 			if RestorableOn(e.Type, 10) {
 				restoredTypes[e.Type] = true
 				err = c.Do(ctx, "RESTORE", e.Key, max(e.ExpireMS, 0), DumpPayload(e.Type, e.Raw, 10), "ABSTTL").Err()
@@ -87,6 +96,10 @@ func TestTestdataIntoRedis70(t *testing.T) {
 			want[id] = c
 		}
 		compareSnapshots(t, name, got, want)
+		libs, err := admin.Do(ctx, "FUNCTION", "LIST", "LIBRARYNAME", "testlib").Slice()
+		if err != nil || len(libs) != 1 {
+			t.Errorf("%s: function library testlib not loaded: %v %v", name, libs, err)
+		}
 		if !rebuiltTypes[TypeStreamListpacks3] || !restoredTypes[TypeListQuicklist2] {
 			t.Errorf("%s: expected streams rebuilt and lists restored; restored %v rebuilt %v", name, restoredTypes, rebuiltTypes)
 		}

@@ -28,8 +28,10 @@ func TestRealRedisRoundTrip(t *testing.T) {
 	restored, rebuilt := labtest.Redis(t), labtest.Redis(t)
 	populate(t, ctx, src.Addr())
 	// Under an LFU policy the file carries a FREQ record before each key.
+	admin := dbClient(src.Addr(), 0)
+	defer admin.Close()
 	for _, cmd := range [][]any{{"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"}, {"SAVE"}} {
-		if err := dbClient(src.Addr(), 0).Do(ctx, cmd...).Err(); err != nil {
+		if err := admin.Do(ctx, cmd...).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
