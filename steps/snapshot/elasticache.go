@@ -88,7 +88,7 @@ func (e *Executor) waitAvailable(ctx context.Context, api *elasticache.Client, n
 		case "available":
 			return snap, nil
 		case "failed", "deleted", "deleting":
-			return types.Snapshot{}, fmt.Errorf("snapshot %s is %s: look at the replication group's events in the ElastiCache console, then re-run migrate.snapshot", name, status)
+			return types.Snapshot{}, fmt.Errorf("snapshot %s ended in status %s: look at the replication group's events in the ElastiCache console, then re-run migrate.snapshot", name, status)
 		}
 		select {
 		case <-ctx.Done():
