@@ -1,0 +1,162 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// baseline sets the source's baseline beside the target's figures after
+// the cutover.
+func baseline(m *md, h *history) {
+	cols := []string{"inventory.baseline", "cutover.watch", "verify.performance"}
+	metrics := []struct{ key, name string }{
+		{"hit_rate", "hit rate"}, {"p50_ms", "p50 latency (ms)"}, {"p99_ms", "p99 latency (ms)"},
+		{"ops", "ops/s"}, {"keys", "keys"}, {"used_memory", "used memory (bytes)"},
+	}
+	var rows [][]string
+	for _, mt := range metrics {
+		row := []string{mt.name}
+		seen := false
+		for _, c := range cols {
+			v := h.output(c, mt.key)
+			seen = seen || v != ""
+			row = append(row, v)
+		}
+		if seen {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	m.heading("Baseline and after")
+	m.table([]string{"Metric", "Baseline (source)", "cutover.watch (target)", "verify.performance (target)"}, rows)
+	for _, c := range cols[1:] {
+		if r := h.result(c); r != nil {
+			m.line("")
+			m.line("%s: %s", c, r.Summary)
+			evidence(m, r)
+		}
+	}
+}
+
+// dns reports the TTL lowering, the swap and the rollback.
+func dns(m *md, h *history) {
+	var rows [][]string
+	if r, ok := h.lastRun("build.dns"); ok {
+		what := fmt.Sprintf("TTL %s s → %s s; safe to swap from %s", h.output("build.dns", "old_ttl"), h.output("build.dns", "ttl"), h.output("build.dns", "safe_at"))
+		rows = append(rows, dnsRow(h, "build.dns", r, what))
+	}
+	for _, id := range []string{"cutover.cname", "rollback.cname"} {
+		for _, r := range h.runs[id] {
+			what := ""
+			if r.end != nil && r.end.Result != nil {
+				o := r.end.Result.Outputs
+				what = fmt.Sprintf("%s → %s (change %s); clients reach %s, run_id %s", o["previous"], o["value"], o["change_id"], o["addr"], o["run_id"])
+			}
+			rows = append(rows, dnsRow(h, id, r, what))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	m.heading("DNS")
+	m.table([]string{"Step", "When", "By", "Outcome", "What"}, rows)
+}
+
+func dnsRow(h *history, id string, r run, what string) []string {
+	outcome := "running"
+	if r.end != nil {
+		outcome = string(r.end.Type)
+		if r.end.Error != "" {
+			outcome += ": " + r.end.Error
+		}
+	}
+	return []string{id, stamp(r.start.Time), who(r.start.Operator, r.start.Second), outcome, what}
+}
+
+// drill reports each failover drill's figures.
+func drill(m *md, h *history) {
+	rs := h.runs["verify.failover"]
+	if len(rs) == 0 {
+		return
+	}
+	m.heading("Failover drill")
+	var rows [][]string
+	for _, r := range rs {
+		if r.end == nil || r.end.Result == nil {
+			rows = append(rows, []string{stamp(r.start.Time), r.start.Options["mode"], "", "", "", "", "", "", "did not finish"})
+			continue
+		}
+		o := r.end.Result.Outputs
+		lost := o["acked_lost"]
+		if lost != "" {
+			lost += " of " + o["acked_writes"]
+		}
+		rows = append(rows, []string{stamp(r.start.Time), cmp.Or(o["mode"], r.start.Options["mode"]), msecs(o["detection_ms"]), msecs(o["promotion_ms"]),
+			msecs(o["outage_ms"]), msecs(o["first_write_ms"]), lost, o["old_primary"] + " → " + o["new_primary"], r.end.Result.Summary})
+	}
+	m.table([]string{"When", "Mode", "Detection", "Promotion", "Client outage", "First write", "Acked writes lost", "Primary", "Result"}, rows)
+	if last := rs[len(rs)-1]; last.end != nil && last.end.Result != nil {
+		if ev := last.end.Result.Outputs["events"]; ev != "" {
+			m.line("")
+			m.line("Sentinel events of the last drill: %s", ev)
+		}
+		warnings(m, last.end.Result)
+	}
+}
+
+func backup(m *md, h *history) {
+	r := h.result("verify.backup")
+	if r == nil {
+		return
+	}
+	m.heading("Backup test")
+	m.line("%s", r.Summary)
+	if o := r.Outputs; o["key"] != "" {
+		line := fmt.Sprintf("Object %s, %s bytes", code("s3://"+o["bucket"]+"/"+o["key"]), o["bytes"])
+		if o["lastsave"] != "" {
+			line += ", from the save at " + o["lastsave"]
+		}
+		m.line("")
+		m.line("%s.", line)
+	}
+	evidence(m, r)
+}
+
+func evidence(m *md, r *runbook.Result) {
+	if len(r.Evidence) == 0 {
+		return
+	}
+	m.line("")
+	var rows [][]string
+	for _, e := range r.Evidence {
+		mark := "✓ pass"
+		if !e.OK {
+			mark = "✗ fail"
+		}
+		rows = append(rows, []string{e.Name, e.Value, e.Want, mark})
+	}
+	m.table([]string{"Evidence", "Value", "Want", ""}, rows)
+	warnings(m, r)
+}
+
+func warnings(m *md, r *runbook.Result) {
+	for _, w := range r.Warnings {
+		m.line("")
+		m.line("> Warning: %s", strings.Join(strings.Fields(w), " "))
+	}
+}
+
+// msecs renders a millisecond figure as seconds.
+func msecs(v string) string {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return v
+	}
+	return fmt.Sprintf("%.2f s", float64(n)/1000)
+}
