@@ -10,7 +10,16 @@ import (
 	"testing"
 )
 
-const testdataDir = "../../../shared/testdata/rdb"
+// testdataDir is shared/testdata/rdb: beside the repository's folder (a CI
+// clone) or at its place on the development machines.
+var testdataDir = func() string {
+	for _, dir := range []string{"../../../shared/testdata/rdb", "/work/shared/testdata/rdb"} {
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+	}
+	return "../../../shared/testdata/rdb"
+}()
 
 type manifest struct {
 	Header    string            `json:"rdb_header"`
