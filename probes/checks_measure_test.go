@@ -3,7 +3,7 @@ package probes
 import (
 	"context"
 	"fmt"
-	"strings"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,8 +13,8 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-// traffic reads and writes keys on c until the test ends: hits on k:0..9,
-// misses on miss:N, so the hit rate is about hitRate.
+// traffic reads keys on c until the test ends: hits on k:0..9, and every
+// so often a miss on miss:N, so any window's hit rate is about hitRate.
 func traffic(t *testing.T, c *redis.Client, hitRate float64) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -30,7 +30,7 @@ func traffic(t *testing.T, c *redis.Client, hitRate float64) {
 		defer close(done)
 		for i := 0; !stopped.Load(); i++ {
 			key := fmt.Sprintf("k:%d", i%10)
-			if float64(i%100) >= hitRate*100 {
+			if float64(i%20) >= hitRate*20 {
 				key = fmt.Sprintf("miss:%d", i)
 			}
 			c.Get(ctx, key)
@@ -64,16 +64,17 @@ func TestBaselinePerformanceWatch(t *testing.T) {
 			t.Fatalf("no %s in %v", k, res.Outputs)
 		}
 	}
-	if res.Outputs["keys"] != "10" || !strings.HasPrefix(res.Outputs["hit_rate"], "0.9") {
+	if hit, _ := strconv.ParseFloat(res.Outputs["hit_rate"], 64); res.Outputs["keys"] != "10" || hit < 0.8 || hit > 0.97 {
 		t.Fatalf("outputs %v", res.Outputs)
 	}
 	facts := map[string]string{}
 	for k, v := range res.Outputs {
 		facts["inventory.baseline."+k] = v
 	}
-	// Latency on a shared test machine is noise; a generous baseline keeps
-	// the passing runs about the hit rate. A frozen server fails p99 below.
-	facts["inventory.baseline.p99_ms"] = "50.000"
+	// Latency on a shared 2-core test machine stalls now and then; a
+	// generous baseline keeps the passing runs about the hit rate. A
+	// frozen server fails p99 below.
+	facts["inventory.baseline.p99_ms"] = "1000.000"
 
 	res = runCheck(t, "verify.performance", envFor(cfg, facts))
 	wantResult(t, res, true, "within the baseline's margins")
@@ -92,6 +93,7 @@ func TestBaselinePerformanceWatch(t *testing.T) {
 
 	// The target stalls for 400 ms in the window: p99 is that stall.
 	facts["inventory.baseline.hit_rate"] = "0.9"
+	facts["inventory.baseline.p99_ms"] = "50.000"
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		tgt.Freeze()
