@@ -1,0 +1,186 @@
+// Package download fetches the exported .rdb objects with concurrent
+// ranged GETs, checks them against S3's ETag or checksum and their own
+// CRC64, and summarises their contents.
+package download
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/export"
+	"github.com/cutover/cutover/steps/rdb"
+	"github.com/cutover/cutover/steps/snapshot"
+)
+
+// StepID is the runbook step this package carries out.
+const StepID = "migrate.download"
+
+const callTimeout = 30 * time.Second
+
+// Executor is migrate.download.
+type Executor struct{}
+
+// Executors returns this package's executors by step ID.
+func Executors() map[string]runbook.Executor {
+	return map[string]runbook.Executor{StepID: &Executor{}}
+}
+
+// objects are the exported objects, from migrate.export's facts.
+func objects(env *runbook.Env) (bucket string, keys []string, err error) {
+	facts := map[string]string{}
+	if env.State != nil {
+		facts = env.State.Facts
+	}
+	bucket, list := facts["migrate.export.bucket"], facts["migrate.export.keys"]
+	if bucket == "" || list == "" {
+		return "", nil, errors.New("no exported objects are recorded: run migrate.export first")
+	}
+	return bucket, strings.Split(list, ","), nil
+}
+
+// localPath is where an object is downloaded.
+func localPath(cfg *runbook.Config, key string) string {
+	return filepath.Join(snapshot.Dir(cfg), path.Base(key))
+}
+
+// Plan lists the reads and checks.
+func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
+	bucket, keys, err := objects(env)
+	if err != nil {
+		return runbook.Plan{}, err
+	}
+	var calls []string
+	for _, k := range keys {
+		calls = append(calls,
+			fmt.Sprintf("s3:HeadObject s3://%s/%s (size, ETag, checksum)", bucket, k),
+			fmt.Sprintf("s3:GetObject s3://%s/%s in %d MB ranges, %d at a time, into %s", bucket, k, partSize>>20, concurrency, localPath(env.Config, k)),
+			"read the file: MD5 against a single-part ETag, S3's full-object checksum when stored, RDB structure and CRC64; then the summary")
+	}
+	return runbook.Plan{Summary: fmt.Sprintf("Download %d object(s) from s3://%s into %s", len(keys), bucket, snapshot.Dir(env.Config)),
+		Resource: bucket, Calls: calls}, nil
+}
+
+// Run downloads and checks every object; an object already downloaded and
+// intact is not fetched again.
+func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
+	bucket, keys, err := objects(env)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	api, err := export.S3Client(ctx, env.Config)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	if err := os.MkdirAll(snapshot.Dir(env.Config), 0o700); err != nil {
+		return runbook.Result{}, fmt.Errorf("cannot create the download directory: %w", err)
+	}
+	res := runbook.Result{OK: true, Outputs: map[string]string{}}
+	var files []string
+	var total, keyCount int64
+	for _, k := range keys {
+		o, err := head(ctx, api, bucket, k)
+		if err != nil {
+			return runbook.Result{}, err
+		}
+		dest := localPath(env.Config, k)
+		start := time.Now()
+		sum, ev := reuse(dest, o, report)
+		if sum == nil {
+			env.Logf("downloading s3://%s/%s (%s)", bucket, k, runbook.Amount(o.size, "bytes"))
+			part := dest + ".part"
+			if err = fetch(ctx, api, o, part, report); err == nil {
+				if sum, ev, err = check(part, o, time.Now(), report); err == nil {
+					err = os.Rename(part, dest)
+				}
+			}
+			if err != nil {
+				os.Remove(part)
+				return runbook.Result{}, err
+			}
+			env.Logf("s3://%s/%s: %s in %s, checks passed", bucket, k, runbook.Amount(o.size, "bytes"), time.Since(start).Round(time.Millisecond))
+		} else {
+			env.Logf("%s is already downloaded and intact", dest)
+		}
+		files = append(files, dest)
+		total += o.size
+		keyCount += sum.Keys
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "file", Value: fmt.Sprintf("%s (%s)", dest, runbook.Amount(o.size, "bytes")), OK: true})
+		res.Evidence = append(res.Evidence, ev...)
+		res.Evidence = append(res.Evidence, snapshot.Evidence(sum)...)
+		res.Outputs["rdb_version"] = strconv.Itoa(sum.Version)
+	}
+	res.Summary = fmt.Sprintf("%d file(s), %s, %d keys, checks passed", len(files), runbook.Amount(total, "bytes"), keyCount)
+	res.Outputs["file"], res.Outputs["files"] = files[0], strings.Join(files, ",")
+	res.Outputs["bytes"], res.Outputs["keys"] = strconv.FormatInt(total, 10), strconv.FormatInt(keyCount, 10)
+	return res, nil
+}
+
+// reuse checks a file downloaded by an earlier run; a nil summary means it
+// must be downloaded.
+func reuse(dest string, o object, report func(runbook.Progress)) (*rdb.Summary, []runbook.Evidence) {
+	st, err := os.Stat(dest)
+	if err != nil || st.Size() != o.size {
+		return nil, nil
+	}
+	sum, ev, err := check(dest, o, time.Now(), report)
+	if err != nil {
+		return nil, nil
+	}
+	return sum, ev
+}
+
+// Verify re-reads the downloaded files.
+func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	_, keys, err := objects(env)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	res := runbook.Result{OK: true}
+	for _, k := range keys {
+		dest := localPath(env.Config, k)
+		sum, err := snapshot.VerifyFile(dest, time.Now(), nil)
+		if err != nil {
+			res.OK = false
+			res.Evidence = append(res.Evidence, runbook.Evidence{Name: "file", Value: err.Error(), Want: "a complete RDB", OK: false})
+			continue
+		}
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "file", Value: fmt.Sprintf("%s: %d keys, checksum %s", dest, sum.Keys, sum.Checksum.Status), OK: true})
+	}
+	res.Summary = "the downloaded files are intact"
+	if !res.OK {
+		res.Summary = "a downloaded file is missing or damaged: re-run migrate.download"
+	}
+	return res, nil
+}
+
+func isCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
+}
+
+// apiErr is one line naming the call and what AWS said.
+func apiErr(op string, err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("S3 %s: %s: %s", op, ae.ErrorCode(), firstLine(ae.ErrorMessage()))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("S3 %s: no answer in time (check aws.endpoint and the network)", op)
+	}
+	return fmt.Errorf("S3 %s: %s", op, firstLine(err.Error()))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
