@@ -55,8 +55,7 @@ func dns(m *md, h *history) {
 		for _, r := range h.runs[id] {
 			what := ""
 			if r.end != nil && r.end.Result != nil {
-				o := r.end.Result.Outputs
-				what = fmt.Sprintf("%s → %s (change %s); clients reach %s, run_id %s", o["previous"], o["value"], o["change_id"], o["addr"], o["run_id"])
+				what = swapped(r.end.Result.Outputs)
 			}
 			rows = append(rows, dnsRow(h, id, r, what))
 		}
@@ -66,6 +65,21 @@ func dns(m *md, h *history) {
 	}
 	m.heading("DNS")
 	m.table([]string{"Step", "When", "By", "Outcome", "What"}, rows)
+}
+
+// swapped says what a swap changed and proved, as far as it got.
+func swapped(o map[string]string) string {
+	if o["value"] == "" {
+		return ""
+	}
+	s := o["previous"] + " → " + o["value"]
+	if o["change_id"] != "" {
+		s += " (change " + o["change_id"] + ")"
+	}
+	if o["run_id"] != "" {
+		s += fmt.Sprintf("; clients reach %s, run_id %s", o["addr"], o["run_id"])
+	}
+	return s
 }
 
 func dnsRow(h *history, id string, r run, what string) []string {

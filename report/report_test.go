@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,5 +212,48 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// failing is an executor whose run gets part way and then fails.
+type failing struct{ fake }
+
+func (f failing) Run(context.Context, *runbook.Env, func(runbook.Progress)) (runbook.Result, error) {
+	return f.res, errors.New("Route53 change /change/C9 is still PENDING after 5m0s")
+}
+
+func TestReportOfAFailedSwap(t *testing.T) {
+	cfg, rb := setup(t)
+	plan := runbook.Plan{Summary: "swap", Resource: "cache.lab.internal"}
+	must(t, rb.Attach(map[string]runbook.Executor{
+		"cutover.cname": failing{fake{plan: plan, res: runbook.Result{Outputs: map[string]string{
+			"previous": "source.lab.internal", "value": "target.lab.internal", "change_id": "/change/C9"}}}},
+	}))
+	eng, _, err := runbook.Open(cfg, rb, "alice")
+	must(t, err)
+	ctx := context.Background()
+	for _, ev := range []runbook.Event{
+		{Type: runbook.EvSkip, Step: "migrate.strategy", Reason: "rebuilt from the database"},
+		{Type: runbook.EvSkip, Step: "build.dns", Reason: "TTL already 30 s"},
+	} {
+		ev.Operator = "alice"
+		_, err := eng.Record(ev)
+		must(t, err)
+	}
+	_, err = eng.Run(ctx, "cutover.cname", runbook.Request{Operator: "alice", Second: "bob", Plan: &plan, Confirmed: plan.Resource}, nil, nil)
+	if err == nil {
+		t.Fatal("the failing swap succeeded")
+	}
+	eng.Close()
+	var buf bytes.Buffer
+	must(t, Write(&buf, cfg, rb, time.Now()))
+	for _, want := range []string{
+		"| cutover.cname |", "| alice + bob | fail: Route53 change /change/C9 is still PENDING after 5m0s | source.lab.internal → target.lab.internal (change /change/C9) |",
+		"The CNAME swap was attempted; it is failed (see the DNS section).",
+		"| build.dns | TTL already 30 s | alice |",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, buf.String())
+		}
 	}
 }

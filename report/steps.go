@@ -31,7 +31,7 @@ func summary(m *md, h *history) {
 	case swap.Status == runbook.Done:
 		m.line("Clients use the target since %s (cutover.cname).", stamp(swap.At))
 	case swap.Runs > 0:
-		m.line("The CNAME swap was attempted and is %s.", swap.Status)
+		m.line("The CNAME swap was attempted; it is %s (see the DNS section).", swap.Status)
 	default:
 		m.line("The CNAME has not been swapped.")
 	}

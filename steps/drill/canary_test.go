@@ -2,10 +2,13 @@ package drill
 
 import (
 	"context"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cutover/cutover/lab/labtest"
+	"github.com/cutover/cutover/runbook"
 )
 
 func TestMeasureOutage(t *testing.T) {
@@ -52,5 +55,20 @@ func TestCanaryReadBackCountsLostWrites(t *testing.T) {
 	must(t, cleanup(ctx, c, cn, ws))
 	if n := canaryKeys(t, r.Addr(), "canary-pw"); n != 0 {
 		t.Fatalf("%d canary keys left after cleanup", n)
+	}
+}
+
+func TestShutdownStopsARemotePrimary(t *testing.T) {
+	r := labtest.Redis(t, labtest.WithPassword("shutdown-pw"))
+	tgt := runbook.Target{Endpoint: runbook.Endpoint{Kind: "sentinel", URL: "redis://" + r.Addr(), Secret: runbook.Secret{Value: "shutdown-pw"}}}
+	p := primary{addr: r.Addr(), why: "test: treated as remote"}
+	must(t, p.shutdown(context.Background(), tgt))
+	select {
+	case <-r.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("SHUTDOWN NOSAVE did not stop the server")
+	}
+	if err := p.signal(syscall.SIGKILL); err == nil || !strings.Contains(err.Error(), "treated as remote") {
+		t.Fatalf("signalling a remote primary: %v", err)
 	}
 }
