@@ -20,7 +20,6 @@ import (
 // this machine, its process and how to start it again.
 type primary struct {
 	addr   string
-	runID  string
 	pid    int    // INFO process_id
 	exe    string // INFO executable
 	config string // INFO config_file
@@ -41,7 +40,7 @@ func inspect(ctx context.Context, t runbook.Target, addr string) (primary, error
 		return primary{}, fmt.Errorf("INFO server on the primary %s: %s", addr, probes.Explain(err))
 	}
 	in := probes.ParseInfo(text)
-	p := primary{addr: addr, runID: in.RunID, pid: int(in.ProcessID), exe: in.Raw["executable"], config: in.Raw["config_file"]}
+	p := primary{addr: addr, pid: int(in.ProcessID), exe: in.Raw["executable"], config: in.Raw["config_file"]}
 	host, _, _ := net.SplitHostPort(addr)
 	switch ip := net.ParseIP(host); {
 	case ip == nil || !ip.IsLoopback():
