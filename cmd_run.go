@@ -61,7 +61,7 @@ func (c *runCmd) Run(s stdio) error {
 		if err := record(runbook.Event{Type: runbook.EvSkip, Reason: c.Reason}); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.out, "%s skipped: %s\n", step.ID, c.Reason)
+		fmt.Fprintf(s.out, "%s skipped: %s\n", step.ID, eng.Redact.Scrub(c.Reason))
 		return nil
 	case c.Verify:
 		res, err := eng.Verify(ctx, step.ID, eng.Env(op, c.Opt, logf))
@@ -82,13 +82,13 @@ func (c *runCmd) Run(s stdio) error {
 		if err := record(runbook.Event{Type: runbook.EvDecide, Choice: c.Choice, Reason: c.Reason}); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.out, "%s: chose %s (%s)\n", step.ID, c.Choice, c.Reason)
+		fmt.Fprintf(s.out, "%s: chose %s (%s)\n", step.ID, c.Choice, eng.Redact.Scrub(c.Reason))
 		return nil
 	case runbook.Manual:
 		if err := record(runbook.Event{Type: runbook.EvTick, Note: c.Note}); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.out, "%s ticked: %s\n", step.ID, c.Note)
+		fmt.Fprintf(s.out, "%s ticked: %s\n", step.ID, eng.Redact.Scrub(c.Note))
 		return nil
 	}
 	if c.Rerun {

@@ -27,12 +27,14 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 		return err
 	}
 	defer eng.Close()
+	logf := openLog(cfg.Log, eng.Redact)
+	probes.LogRedisTo(logf) // go-redis would print dial failures over the screen
 	m := ui.New(ui.Options{
 		Engine: eng, Operator: op, Notes: notes,
 		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
 		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
 		Mapping: ui.NewMapping(cloudWatch(ctx, cfg)),
-		Log:     openLog(cfg.Log, eng.Redact),
+		Log:     logf,
 	})
 	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	return err

@@ -20,6 +20,7 @@ type cli struct {
 	Plan    planCmd    `cmd:"" help:"Print every phase and step with its status and, for actions, the exact plan."`
 	Run     runCmd     `cmd:"" help:"Run one step without the console (for rehearsals and scripts)."`
 	Status  statusCmd  `cmd:"" help:"Print each step's state (--json for scripts)."`
+	Report  reportCmd  `cmd:"" help:"Write the Markdown migration report from the journal."`
 	Lab     labCmd     `cmd:"" help:"The practice lab: real redis-server/redis-sentinel processes, an AWS stand-in, DNS and a simulated application on loopback."`
 	Rdb     rdbCmd     `cmd:"" name:"rdb" help:"RDB file tools: inspect a file, load it into a server."`
 	Version versionCmd `cmd:"" help:"Print the version."`

@@ -176,6 +176,11 @@ func (l *Lab) Close() error {
 			}
 		}
 		wg.Wait()
+		// A primary the failover drill killed and restarted from its config
+		// is no child of ours; its pid file is still in its dir.
+		for _, sub := range serverDirs() {
+			servers.KillStale(filepath.Join(l.Dir, sub))
+		}
 		if l.lock != nil {
 			errs = append(errs, l.lock.Unlock())
 		}

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/backup"
 	"github.com/cutover/cutover/steps/dnsswap"
 	"github.com/cutover/cutover/steps/drill"
 	"github.com/cutover/cutover/steps/load"
@@ -16,6 +17,7 @@ import (
 func Actions() map[string]runbook.Executor {
 	all := map[string]runbook.Executor{}
 	for _, m := range []map[string]runbook.Executor{
+		backup.Executors(),
 		dnsswap.Executors(),
 		drill.Executors(),
 		load.Executors(),
