@@ -12,7 +12,7 @@ func helpView() string {
 		{"v", "verify: re-check a step's outcome without changing anything"},
 		{"c", "cancel the focused running step"},
 		{"b", "jump to rollback.cname"},
-		{"1 2 3 / tab", "runbook, live panes, log (on terminals under 150x36)"},
+		{"1 2 3 / tab", "runbook, live panes, log (on terminals under 120x36)"},
 		{"?", "this help (any key closes it)"},
 		{"q / ctrl+c", "quit (asks first while a step runs)"},
 	}

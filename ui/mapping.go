@@ -84,9 +84,12 @@ func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
 	if mp.fetchCW == nil {
 		cols = 2 // no CloudWatch: give its column to the formula
 	}
-	infoW := max(8, w-nameW-cols*(valW+1)-1)
+	infoW := w - nameW - cols*(valW+1) - 1
 	row := func(name, formula string, vals ...string) string {
-		line := fmt.Sprintf("%-*s %-*s", nameW, truncate(name, nameW), infoW, truncate(formula, infoW))
+		line := fmt.Sprintf("%-*s", nameW, truncate(name, nameW))
+		if infoW >= 12 { // too narrow for the formula: the values matter more
+			line += fmt.Sprintf(" %-*s", infoW, truncate(formula, infoW))
+		}
 		for _, v := range vals[3-cols:] {
 			line += fmt.Sprintf(" %*s", valW, truncate(v, valW))
 		}

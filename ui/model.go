@@ -420,7 +420,7 @@ func (m *Model) render() string {
 	switch {
 	case m.help:
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, helpView())
-	case w >= 150 && h >= 36:
+	case m.wide():
 		body = m.wideBody(w, bodyH)
 	default:
 		body = m.tabBody(w, bodyH)
@@ -468,7 +468,7 @@ func (m *Model) footer(w int) string {
 		if m.runs[m.focused().ID] != nil {
 			keys = append(keys, [2]string{"c", "cancel"})
 		}
-		if m.width < 150 || m.height < 36 {
+		if !m.wide() {
 			keys = append(keys, [2]string{"1/2/3", "tabs"})
 		}
 		keys = append(keys, [2]string{"?", "help"}, [2]string{"q", "quit"})
@@ -495,6 +495,9 @@ func (m *Model) enterWord() string {
 	}
 	return "run"
 }
+
+// wide tells whether everything fits on one screen (else: tabs).
+func (m *Model) wide() bool { return m.width >= 120 && m.height >= 36 }
 
 // wideBody: checklist and detail on the left, live panes and mapping on
 // the right, the log along the bottom.
