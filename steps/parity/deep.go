@@ -1,0 +1,153 @@
+package parity
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// batch is how many sampled keys are read per round trip.
+const batch = 100
+
+// Finding is one sampled key that differs.
+type Finding struct {
+	DB     int
+	Key    string
+	Reason string
+	// Drift is true when the source key was used after the snapshot
+	// (OBJECT IDLETIME is shorter than the time since): its difference
+	// may be a change made since, not a loss.
+	Drift bool
+}
+
+func (f Finding) String() string {
+	s := fmt.Sprintf("db%d %q: %s", f.DB, f.Key, f.Reason)
+	if f.Drift {
+		s += " (used on the source since the snapshot)"
+	}
+	return s
+}
+
+// Deep is the outcome of a sampled deep compare.
+type Deep struct {
+	Sampled  int
+	Same     int
+	Big      int // compared by size and a sample
+	Findings []Finding
+}
+
+// Lost counts the differences that are not drift.
+func (d *Deep) Lost() int {
+	n := 0
+	for _, f := range d.Findings {
+		if !f.Drift {
+			n++
+		}
+	}
+	return n
+}
+
+// compareKeys compares keys of one db: type, TTL within tol, and value
+// (decoded DUMP payloads, or size and a sample for big keys). since is the
+// time since the snapshot (0 when unknown), for telling drift.
+func compareKeys(ctx context.Context, src, dst redis.Cmdable, db int, keys []string, tol, since time.Duration, d *Deep) error {
+	for len(keys) > 0 {
+		n := min(batch, len(keys))
+		if err := compareBatch(ctx, src, dst, db, keys[:n], tol, since, d); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+func compareBatch(ctx context.Context, src, dst redis.Cmdable, db int, keys []string, tol, since time.Duration, d *Deep) error {
+	sm, err := describe(ctx, src, keys, since > 0)
+	if err != nil {
+		return fmt.Errorf("reading sampled keys on the source: %w", err)
+	}
+	dm, err := describe(ctx, dst, keys, false)
+	if err != nil {
+		return fmt.Errorf("reading sampled keys on the target: %w", err)
+	}
+	var small []int
+	for i, k := range keys {
+		s, t := sm[i], dm[i]
+		if !s.exists {
+			continue // expired or deleted since it was picked
+		}
+		d.Sampled++
+		found := func(reason string) {
+			d.Findings = append(d.Findings, Finding{DB: db, Key: k, Reason: reason, Drift: drifted(s.idle, since)})
+		}
+		switch {
+		case !t.exists && s.pttl >= 0 && time.Duration(s.pttl)*time.Millisecond <= tol:
+			d.Sampled-- // expiring: the servers' clocks decide which side has it
+		case !t.exists:
+			found("missing on the target")
+		case s.typ != t.typ:
+			found(fmt.Sprintf("type %s on the source, %s on the target", s.typ, t.typ))
+		case (s.pttl < 0) != (t.pttl < 0) || time.Duration(abs(s.pttl-t.pttl))*time.Millisecond > tol:
+			found(fmt.Sprintf("TTL %s on the source, %s on the target", fmtTTL(s.pttl), fmtTTL(t.pttl)))
+		case s.size != t.size:
+			found(fmt.Sprintf("%s size %d on the source, %d on the target", s.typ, s.size, t.size))
+		case s.big():
+			d.Big++
+			reason, err := compareBig(ctx, src, dst, k, s)
+			if err != nil {
+				return fmt.Errorf("sampling big key %q: %w", k, err)
+			}
+			if reason != "" {
+				found(reason)
+			} else {
+				d.Same++
+			}
+		default:
+			small = append(small, i)
+		}
+	}
+	names := make([]string, len(small))
+	for j, i := range small {
+		names[j] = keys[i]
+	}
+	sv, err := dumps(ctx, src, names)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	tv, err := dumps(ctx, dst, names)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	for j, i := range small {
+		if sv[j] == nil || tv[j] == nil {
+			if expiring := sm[i].pttl >= 0 && time.Duration(sm[i].pttl)*time.Millisecond <= tol; sv[j] == nil || expiring {
+				d.Sampled-- // gone or going between the reads
+			} else {
+				d.Findings = append(d.Findings, Finding{DB: db, Key: keys[i], Reason: "missing on the target", Drift: drifted(sm[i].idle, since)})
+			}
+			continue
+		}
+		if reason := Diff(sv[j], tv[j], tol); reason != "" {
+			d.Findings = append(d.Findings, Finding{DB: db, Key: keys[i], Reason: reason, Drift: drifted(sm[i].idle, since)})
+			continue
+		}
+		d.Same++
+	}
+	return nil
+}
+
+// drifted tells whether a key with this OBJECT IDLETIME was used after a
+// snapshot taken since ago. The server's LRU clock ticks once a second, so
+// a key idle for up to a second longer counts too.
+func drifted(idle int64, since time.Duration) bool {
+	return since > 0 && idle >= 0 && time.Duration(idle)*time.Second <= since+time.Second
+}
+
+func fmtTTL(ms int64) string {
+	if ms < 0 {
+		return "none"
+	}
+	return (time.Duration(ms) * time.Millisecond).Round(time.Millisecond).String()
+}

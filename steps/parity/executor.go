@@ -1,0 +1,184 @@
+// Package parity checks the target against the source after the load: key
+// counts per database within the TTL-expiry tolerance, and a sampled deep
+// compare of type, value (decoded, so encodings and RDB versions do not
+// matter) and TTL.
+package parity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+)
+
+// StepID is the runbook step this package carries out.
+const StepID = "migrate.parity"
+
+// maxShown bounds the differences listed as evidence.
+const maxShown = 20
+
+// Executor is migrate.parity. It only reads.
+type Executor struct{}
+
+// Executors returns this package's executors by step ID.
+func Executors() map[string]runbook.Executor {
+	return map[string]runbook.Executor{StepID: &Executor{}}
+}
+
+// Plan lists the reads.
+func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
+	t := env.Config.Thresholds
+	return runbook.Plan{
+		Summary: fmt.Sprintf("Compare key counts per db (tolerance %g) and %d sampled keys (TTL tolerance %s)", t.ParityTolerance, t.SampleKeys, t.TTLTolerance.Duration),
+		Calls: []string{
+			"INFO keyspace on the source and on the target primary",
+			"per db: SELECT, then RANDOMKEY on the source for a share of the sample",
+			"per sampled key on both: OBJECT IDLETIME (source), TYPE, PTTL, STRLEN/LLEN/SCARD/ZCARD/HLEN/XLEN",
+			fmt.Sprintf("keys up to %d elements or %d MB: DUMP on both, payloads decoded and compared", bigElements, bigBytes>>20),
+			fmt.Sprintf("bigger keys: size, then %d sampled elements (GETRANGE, LRANGE, SRANDMEMBER+SMISMEMBER, ZRANDMEMBER+ZMSCORE, HRANDFIELD+HMGET, XRANGE/XREVRANGE)", bigSample),
+		},
+	}, nil
+}
+
+// Run compares; Verify is the same read-only check.
+func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
+	cfg := env.Config
+	if cfg.Target.Kind == "cluster" {
+		return runbook.Result{}, errors.New("migrate.parity does not compare against a cluster target yet: compare each shard's primary with the source by hand")
+	}
+	addr, err := probes.TargetPrimary(ctx, cfg)
+	if err != nil {
+		return runbook.Result{}, err
+	}
+	src := probes.Client(cfg.Source, "parity", probes.ConfigDir(cfg.Dir))
+	defer src.Close()
+	dst := probes.Client(cfg.Target.Endpoint, "parity", probes.Addr(addr), probes.ConfigDir(cfg.Dir))
+	defer dst.Close()
+
+	sk, err := keyspace(ctx, src)
+	if err != nil {
+		return runbook.Result{}, fmt.Errorf("INFO keyspace on the source: %s", probes.Explain(err))
+	}
+	tk, err := keyspace(ctx, dst)
+	if err != nil {
+		return runbook.Result{}, fmt.Errorf("INFO keyspace on the target %s: %s", addr, probes.Explain(err))
+	}
+	res := runbook.Result{OK: true}
+	tol := cfg.Thresholds.ParityTolerance
+	for _, db := range dbsOf(sk, tk) {
+		s, t := sk[db], tk[db]
+		ok := math.Abs(float64(s-t)) <= tol*float64(s)
+		res.OK = res.OK && ok
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: fmt.Sprintf("db%d keys", db),
+			Value: fmt.Sprintf("source %d, target %d", s, t), Want: fmt.Sprintf("within %g (%d keys)", tol, int64(tol*float64(s))), OK: ok})
+	}
+
+	var since time.Duration
+	if env.State != nil {
+		if ms, err := strconv.ParseInt(env.State.Facts["migrate.snapshot.taken_at"], 10, 64); err == nil {
+			since = time.Since(time.UnixMilli(ms))
+		}
+	}
+	d := &Deep{}
+	share := shares(sk, cfg.Thresholds.SampleKeys)
+	done := 0
+	for _, db := range dbsOf(share, nil) {
+		if err := deepDB(ctx, src, dst, db, share[db], sk[db], cfg.Thresholds.TTLTolerance.Duration, since, d); err != nil {
+			return runbook.Result{}, err
+		}
+		done += share[db]
+		report(runbook.Progress{Done: int64(done), Total: int64(cfg.Thresholds.SampleKeys), Unit: "keys", Message: fmt.Sprintf("compared db%d", db)})
+	}
+	allowed := int(tol * float64(d.Sampled))
+	lost := d.Lost()
+	res.OK = res.OK && lost <= allowed
+	res.Evidence = append(res.Evidence,
+		runbook.Evidence{Name: "sampled keys", Value: fmt.Sprintf("%d (%d big, compared by size and a sample)", d.Sampled, d.Big), OK: true},
+		runbook.Evidence{Name: "identical", Value: strconv.Itoa(d.Same), OK: true},
+		runbook.Evidence{Name: "used on the source since", Value: strconv.Itoa(len(d.Findings) - lost), OK: true},
+		runbook.Evidence{Name: "differences", Value: strconv.Itoa(lost), Want: fmt.Sprintf("<= %d", allowed), OK: lost <= allowed})
+	for i, f := range d.Findings {
+		if i == maxShown {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%d more differences not listed", len(d.Findings)-maxShown))
+			break
+		}
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "differs", Value: f.String(), OK: f.Drift})
+	}
+	res.Outputs = map[string]string{"sampled": strconv.Itoa(d.Sampled), "differences": strconv.Itoa(lost), "target": addr}
+	res.Summary = fmt.Sprintf("key counts match within %g and %d of %d sampled keys are identical", tol, d.Same, d.Sampled)
+	if !res.OK {
+		res.Summary = fmt.Sprintf("the target differs from the source: %d of %d sampled keys differ (%d allowed); see the evidence", lost, d.Sampled, allowed)
+		for _, e := range res.Evidence {
+			if !e.OK && e.Name != "differs" && e.Name != "differences" {
+				res.Summary = fmt.Sprintf("the target differs from the source: %s is %s, want %s", e.Name, e.Value, e.Want)
+				break
+			}
+		}
+	}
+	return res, nil
+}
+
+// Verify re-runs the comparison; it changes nothing.
+func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	return e.Run(ctx, env, func(runbook.Progress) {})
+}
+
+// deepDB samples n keys of db on the source and compares them.
+func deepDB(ctx context.Context, src, dst *redis.Client, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) error {
+	sc, dc := src.Conn(), dst.Conn()
+	defer sc.Close()
+	defer dc.Close()
+	if err := sc.Select(ctx, db).Err(); err != nil {
+		return fmt.Errorf("SELECT %d on the source: %s", db, probes.Explain(err))
+	}
+	if err := dc.Select(ctx, db).Err(); err != nil {
+		return fmt.Errorf("SELECT %d on the target: %s", db, probes.Explain(err))
+	}
+	keys, err := sample(ctx, sc, n, dbKeys)
+	if err != nil {
+		return fmt.Errorf("RANDOMKEY on the source db%d: %s", db, probes.Explain(err))
+	}
+	if err := compareKeys(ctx, sc, dc, db, keys, tol, since, d); err != nil {
+		return fmt.Errorf("db%d: %s", db, probes.Explain(err))
+	}
+	return nil
+}
+
+func keyspace(ctx context.Context, c *redis.Client) (map[int]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, probes.DefaultTimeout)
+	defer cancel()
+	text, err := c.Info(ctx, "keyspace").Result()
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]int64{}
+	for _, db := range probes.ParseInfo(text).Keyspace {
+		out[db.Index] = db.Keys
+	}
+	return out, nil
+}
+
+// dbsOf lists the dbs of a and b in order.
+func dbsOf[V any](a map[int]V, b map[int]int64) []int {
+	set := map[int]bool{}
+	for db := range a {
+		set[db] = true
+	}
+	for db := range b {
+		set[db] = true
+	}
+	dbs := make([]int, 0, len(set))
+	for db := range set {
+		dbs = append(dbs, db)
+	}
+	sort.Ints(dbs)
+	return dbs
+}
