@@ -53,8 +53,8 @@ func copied(t *testing.T, n int) (src, dst *servers.Redis) {
 
 func env(src, dst *servers.Redis, sample int) *runbook.Env {
 	cfg := &runbook.Config{
-		Source: runbook.Endpoint{Kind: "redis", URL: "redis://" + src.Addr(), Secret: runbook.Secret{Value: src.Password}},
-		Target: runbook.Target{Endpoint: runbook.Endpoint{Kind: "standalone", URL: "redis://" + dst.Addr(), Secret: runbook.Secret{Value: dst.Password}}},
+		Source:     runbook.Endpoint{Kind: "redis", URL: "redis://" + src.Addr(), Secret: runbook.Secret{Value: src.Password}},
+		Target:     runbook.Target{Endpoint: runbook.Endpoint{Kind: "standalone", URL: "redis://" + dst.Addr(), Secret: runbook.Secret{Value: dst.Password}}},
 		Thresholds: runbook.Thresholds{ParityTolerance: 0.001, SampleKeys: sample, TTLTolerance: runbook.Duration{Duration: 5 * time.Second}}}
 	st := runbook.NewState(runbook.New(), "redis", "standalone")
 	return &runbook.Env{Config: cfg, State: &st, Operator: "alice"}
