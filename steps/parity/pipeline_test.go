@@ -64,8 +64,8 @@ func TestRDBPathEndToEnd(t *testing.T) {
 		Source: runbook.Endpoint{Kind: "elasticache", URL: "redis://" + src.Addr(), ReplicationGroup: "lab-cache", Secret: runbook.Secret{Value: src.Password}},
 		Target: runbook.Target{Endpoint: runbook.Endpoint{Kind: "sentinel", URL: "redis://" + tp.Primary.Addr(), Secret: runbook.Secret{Value: tp.Password}},
 			Sentinel: runbook.Sentinel{Master: tp.Master, Addrs: tp.SentinelAddrs()}},
-		AWS: runbook.AWS{Region: "us-east-1", Endpoint: stub.URL()},
-		S3:  runbook.S3{Bucket: "lab-backups"},
+		AWS:        runbook.AWS{Region: "us-east-1", Endpoint: stub.URL()},
+		S3:         runbook.S3{Bucket: "lab-backups"},
 		Thresholds: runbook.Thresholds{ParityTolerance: 0.001, SampleKeys: 1000, TTLTolerance: runbook.Duration{Duration: 5 * time.Second}}}
 	rb := runbook.New()
 	execs := map[string]runbook.Executor{
