@@ -203,7 +203,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "cutover: expected one of "},
+		{nil, "cutover.yaml: no such file; pass --config"}, // the console is the default command
 		{[]string{"launch"}, `cutover: unexpected argument launch (see cutover --help)`},
 		{[]string{"status", "--colour"}, "cutover: unknown flag --colour"},
 		{[]string{"run"}, `cutover: expected "<step>"`},

@@ -39,13 +39,13 @@ tmux -L "$sock" set -g escape-time 10
 sleep 6 # a few polls, so the sparklines have data
 shot dashboard
 
-# Run build.reachable from the keyboard (the 11th step), then open the
+# Run build.reachable from the keyboard (the 10th step), then open the
 # confirm dialog of build.dns (the 21st).
-for _ in $(seq 1 10); do keys j; done
+for _ in $(seq 1 9); do keys j; done
 keys Enter
 sleep 2
 shot check
-for _ in $(seq 1 10); do keys j; done
+for _ in $(seq 1 11); do keys j; done
 keys Enter
 sleep 2
 keys c a c h e
