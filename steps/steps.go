@@ -8,8 +8,11 @@ import (
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/backup"
 	"github.com/cutover/cutover/steps/dnsswap"
+	"github.com/cutover/cutover/steps/download"
 	"github.com/cutover/cutover/steps/drill"
+	"github.com/cutover/cutover/steps/export"
 	"github.com/cutover/cutover/steps/load"
+	"github.com/cutover/cutover/steps/parity"
 	"github.com/cutover/cutover/steps/snapshot"
 )
 
@@ -19,8 +22,11 @@ func Actions() map[string]runbook.Executor {
 	for _, m := range []map[string]runbook.Executor{
 		backup.Executors(),
 		dnsswap.Executors(),
+		download.Executors(),
 		drill.Executors(),
+		export.Executors(),
 		load.Executors(),
+		parity.Executors(),
 		snapshot.Executors(),
 	} {
 		maps.Copy(all, m)
