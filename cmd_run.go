@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -166,6 +167,7 @@ func optionList(step *runbook.Step) string {
 // file, redacted.
 func timeline(s stdio, cfg *runbook.Config, r *runbook.Redactor) func(string, ...any) {
 	logf := openLog(cfg.Log, r)
+	probes.LogRedisTo(logf) // go-redis's own chatter goes to the log file only
 	return func(format string, args ...any) {
 		line := r.Scrub(fmt.Sprintf(format, args...))
 		fmt.Fprintf(s.err, "%s %s\n", time.Now().Format("15:04:05"), line)
