@@ -67,7 +67,7 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 			"read the file: MD5 against a single-part ETag, S3's full-object checksum when stored, RDB structure and CRC64; then the summary")
 	}
 	return runbook.Plan{Summary: fmt.Sprintf("Download %d object(s) from s3://%s into %s", len(keys), bucket, snapshot.Dir(env.Config)),
-		Resource: bucket, Calls: calls}, nil
+		Calls: calls}, nil
 }
 
 // Run downloads and checks every object; an object already downloaded and
@@ -118,6 +118,9 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		res.Evidence = append(res.Evidence, ev...)
 		res.Evidence = append(res.Evidence, snapshot.Evidence(sum)...)
 		res.Outputs["rdb_version"] = strconv.Itoa(sum.Version)
+		if at := snapshot.TakenAt(sum); at != "" {
+			res.Outputs["taken_at"] = at
+		}
 	}
 	res.Summary = fmt.Sprintf("%d file(s), %s, %d keys, checks passed", len(files), runbook.Amount(total, "bytes"), keyCount)
 	res.Outputs["file"], res.Outputs["files"] = files[0], strings.Join(files, ",")

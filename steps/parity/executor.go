@@ -17,6 +17,8 @@ import (
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/load"
+	"github.com/cutover/cutover/steps/snapshot"
 )
 
 // StepID is the runbook step this package carries out.
@@ -40,6 +42,7 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 		Summary: fmt.Sprintf("Compare key counts per db (tolerance %g) and %d sampled keys (TTL tolerance %s)", t.ParityTolerance, t.SampleKeys, t.TTLTolerance.Duration),
 		Calls: []string{
 			"INFO keyspace on the source and on the target primary",
+			"read the loaded RDB file(s): the keys per db not yet expired, which the target should hold (the source has moved on since the snapshot)",
 			"per db: SELECT, then RANDOMKEY on the source for a share of the sample",
 			"per sampled key on both: OBJECT IDLETIME (source), TYPE, PTTL, STRLEN/LLEN/SCARD/ZCARD/HLEN/XLEN",
 			fmt.Sprintf("keys up to %d elements or %d MB: DUMP on both, payloads decoded and compared", bigElements, bigBytes>>20),
@@ -73,24 +76,31 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	}
 	res := runbook.Result{OK: true}
 	tol := cfg.Thresholds.ParityTolerance
-	for _, db := range dbsOf(sk, tk) {
+	snap := snapshotCounts(env)
+	for _, db := range sortedKeys(sk, tk, snap) {
 		s, t := sk[db], tk[db]
-		ok := math.Abs(float64(s-t)) <= tol*float64(s)
-		res.OK = res.OK && ok
-		res.Evidence = append(res.Evidence, runbook.Evidence{Name: fmt.Sprintf("db%d keys", db),
-			Value: fmt.Sprintf("source %d, target %d", s, t), Want: fmt.Sprintf("within %g (%d keys)", tol, int64(tol*float64(s))), OK: ok})
+		row := runbook.Evidence{Name: fmt.Sprintf("db%d keys", db), Value: fmt.Sprintf("source %d, target %d", s, t),
+			Want: fmt.Sprintf("within %g of the source (%d keys)", tol, int64(tol*float64(s))), OK: within(t, s, tol)}
+		if snap != nil {
+			// The target should hold the snapshot; the source has moved on
+			// since by whatever the application wrote.
+			want := snap[db]
+			row.Value += fmt.Sprintf(", snapshot %d", want)
+			row.Want = fmt.Sprintf("target within %g of the snapshot (%d keys)", tol, int64(tol*float64(want)))
+			row.OK = within(t, want, tol)
+			if !within(t, s, tol) {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("db%d: the source holds %+d keys against the target (%.2f%%), written or expired since the snapshot: after the swap those are cache misses; snapshot and load again to close the gap", db, s-t, 100*float64(s-t)/float64(max(s, 1))))
+			}
+		}
+		res.OK = res.OK && row.OK
+		res.Evidence = append(res.Evidence, row)
 	}
 
-	var since time.Duration
-	if env.State != nil {
-		if ms, err := strconv.ParseInt(env.State.Facts["migrate.snapshot.taken_at"], 10, 64); err == nil {
-			since = time.Since(time.UnixMilli(ms))
-		}
-	}
+	since := sinceSnapshot(env)
 	d := &Deep{}
 	share := shares(sk, cfg.Thresholds.SampleKeys)
 	done := 0
-	for _, db := range dbsOf(share, nil) {
+	for _, db := range sortedKeys(share) {
 		if err := deepDB(ctx, src, dst, db, share[db], sk[db], cfg.Thresholds.TTLTolerance.Duration, since, d); err != nil {
 			return runbook.Result{}, err
 		}
@@ -105,6 +115,8 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		runbook.Evidence{Name: "identical", Value: strconv.Itoa(d.Same), OK: true},
 		runbook.Evidence{Name: "used on the source since", Value: strconv.Itoa(len(d.Findings) - lost), OK: true},
 		runbook.Evidence{Name: "differences", Value: strconv.Itoa(lost), Want: fmt.Sprintf("<= %d", allowed), OK: lost <= allowed})
+	// Losses first: they are what fails the check.
+	sort.SliceStable(d.Findings, func(i, j int) bool { return !d.Findings[i].Drift && d.Findings[j].Drift })
 	for i, f := range d.Findings {
 		if i == maxShown {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%d more differences not listed", len(d.Findings)-maxShown))
@@ -114,6 +126,9 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	}
 	res.Outputs = map[string]string{"sampled": strconv.Itoa(d.Sampled), "differences": strconv.Itoa(lost), "target": addr}
 	res.Summary = fmt.Sprintf("key counts match within %g and %d of %d sampled keys are identical", tol, d.Same, d.Sampled)
+	if snap != nil {
+		res.Summary = fmt.Sprintf("the target holds the snapshot (counts within %g); %d of %d sampled keys identical, %d changed on the source since", tol, d.Same, d.Sampled, len(d.Findings)-lost)
+	}
 	if !res.OK {
 		res.Summary = fmt.Sprintf("the target differs from the source: %d of %d sampled keys differ (%d allowed); see the evidence", lost, d.Sampled, allowed)
 		for _, e := range res.Evidence {
@@ -166,14 +181,13 @@ func keyspace(ctx context.Context, c *redis.Client) (map[int]int64, error) {
 	return out, nil
 }
 
-// dbsOf lists the dbs of a and b in order.
-func dbsOf[V any](a map[int]V, b map[int]int64) []int {
+// sortedKeys lists the dbs of the maps in order.
+func sortedKeys[V any](ms ...map[int]V) []int {
 	set := map[int]bool{}
-	for db := range a {
-		set[db] = true
-	}
-	for db := range b {
-		set[db] = true
+	for _, m := range ms {
+		for db := range m {
+			set[db] = true
+		}
 	}
 	dbs := make([]int, 0, len(set))
 	for db := range set {
@@ -181,4 +195,42 @@ func dbsOf[V any](a map[int]V, b map[int]int64) []int {
 	}
 	sort.Ints(dbs)
 	return dbs
+}
+
+func within(have, want int64, tol float64) bool {
+	return math.Abs(float64(have-want)) <= tol*float64(want)
+}
+
+// snapshotCounts are the keys per db the loaded files hold and that have
+// not expired by now, or nil when the files cannot be read.
+func snapshotCounts(env *runbook.Env) map[int]int64 {
+	files, err := load.Files(env)
+	if err != nil {
+		return nil
+	}
+	out := map[int]int64{}
+	for _, f := range files {
+		sum, err := snapshot.VerifyFile(f, time.Now(), nil)
+		if err != nil {
+			return nil
+		}
+		for _, d := range sum.DBs {
+			out[d.DB] += d.Keys - d.Expired
+		}
+	}
+	return out
+}
+
+// sinceSnapshot is how long ago the snapshot's data was captured (the
+// RDB's ctime), or 0 when unknown.
+func sinceSnapshot(env *runbook.Env) time.Duration {
+	if env.State == nil {
+		return 0
+	}
+	for _, k := range []string{"migrate.download.taken_at", "migrate.snapshot.taken_at"} {
+		if ms, err := strconv.ParseInt(env.State.Facts[k], 10, 64); err == nil {
+			return time.Since(time.UnixMilli(ms))
+		}
+	}
+	return 0
 }

@@ -26,6 +26,11 @@ func client(r *servers.Redis) *redis.Client {
 
 // copied starts a seeded source and a target loaded from its snapshot.
 func copied(t *testing.T, n int) (src, dst *servers.Redis) {
+	src, dst, _ = copiedFile(t, n)
+	return src, dst
+}
+
+func copiedFile(t *testing.T, n int) (src, dst *servers.Redis, path string) {
 	t.Helper()
 	src = labtest.Redis(t, labtest.WithPassword("src-pw"))
 	dst = labtest.Redis(t, labtest.WithPassword("dst-pw"))
@@ -35,7 +40,7 @@ func copied(t *testing.T, n int) (src, dst *servers.Redis) {
 	if err := seed.Seed(ctx, s, n, nil); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "s.rdb")
+	path = filepath.Join(t.TempDir(), "s.rdb")
 	f, _ := os.Create(path)
 	w := bufio.NewWriter(f)
 	if _, err := snapshot.Replicate(ctx, src.Addr(), src.Password, w, nil); err != nil {
@@ -48,7 +53,7 @@ func copied(t *testing.T, n int) (src, dst *servers.Redis) {
 	if _, _, err := load.File(ctx, d, path, load.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	return src, dst
+	return src, dst, path
 }
 
 func env(src, dst *servers.Redis, sample int) *runbook.Env {
@@ -166,5 +171,31 @@ func TestCountsOutsideTolerance(t *testing.T) {
 	res, err := (&Executor{}).Run(ctx, env(src, dst, 50), func(runbook.Progress) {})
 	if err != nil || res.OK || !strings.Contains(res.Summary, "db0 keys is source 100, target 99") {
 		t.Fatalf("a missing key passed the count check: %+v, %v", res, err)
+	}
+}
+
+// With the snapshot file at hand the target is held to the snapshot; what
+// the source gained since is a warning, not a failure.
+func TestCountsAgainstTheSnapshot(t *testing.T) {
+	t.Parallel()
+	src, dst, path := copiedFile(t, 3000)
+	ctx := context.Background()
+	s, d := client(src), client(dst)
+	defer s.Close()
+	defer d.Close()
+	for i := range 200 {
+		s.Set(ctx, "new:"+strconv.Itoa(i), i, 0)
+	}
+	e := env(src, dst, 300)
+	e.State.Facts["migrate.snapshot.file"] = path
+	e.State.Facts["migrate.snapshot.taken_at"] = strconv.FormatInt(time.Now().Add(-time.Minute).UnixMilli(), 10)
+	res, err := (&Executor{}).Run(ctx, e, func(runbook.Progress) {})
+	if err != nil || !res.OK || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "+200 keys") {
+		t.Fatalf("a source that moved on: %+v, %v", res, err)
+	}
+	d.Del(ctx, seed.ProfileKey(1), seed.ProfileKey(2), seed.ProfileKey(3), seed.ProfileKey(4))
+	res, err = (&Executor{}).Run(ctx, e, func(runbook.Progress) {})
+	if err != nil || res.OK || !strings.Contains(res.Summary, "snapshot 3000") {
+		t.Fatalf("a target missing snapshot keys passed: %+v, %v", res, err)
 	}
 }

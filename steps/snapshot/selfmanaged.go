@@ -87,13 +87,17 @@ func (e *Executor) runSelfManaged(ctx context.Context, env *runbook.Env, report 
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("the snapshot received from %s does not verify (%v); re-run migrate.snapshot", addr, err)
 	}
+	at := TakenAt(sum)
+	if at == "" {
+		at = strconv.FormatInt(taken.UnixMilli(), 10)
+	}
 	return runbook.Result{
 		OK:       true,
 		Summary:  fmt.Sprintf("snapshot of %s: %s, %d keys, checksum %s", addr, runbook.Amount(size, "bytes"), sum.Keys, sum.Checksum.Status),
 		Evidence: append([]runbook.Evidence{{Name: "file", Value: path, OK: true}}, Evidence(sum)...),
 		Outputs: map[string]string{
 			"file": path, "bytes": strconv.FormatInt(size, 10), "keys": strconv.FormatInt(sum.Keys, 10),
-			"rdb_version": strconv.Itoa(sum.Version), "taken_at": strconv.FormatInt(taken.UnixMilli(), 10),
+			"rdb_version": strconv.Itoa(sum.Version), "taken_at": at,
 		},
 	}, nil
 }

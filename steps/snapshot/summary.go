@@ -40,6 +40,16 @@ func VerifyFile(path string, now time.Time, progress func(done, total int64)) (*
 	return sum, nil
 }
 
+// TakenAt is when the RDB's data was captured: the ctime aux field its
+// writer stamps when the save starts, in unix ms ("" when absent).
+func TakenAt(sum *rdb.Summary) string {
+	sec, err := strconv.ParseInt(sum.Aux["ctime"], 10, 64)
+	if err != nil || sec <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(sec*1000, 10)
+}
+
 // Evidence renders an RDB summary as evidence rows: version and engine,
 // checksum, keys per db and per type, expiring and already expired keys,
 // the biggest keys, functions and module data.
