@@ -106,8 +106,13 @@ func detail(st runbook.State, s *runbook.Step) string {
 		return "reason: " + rec.Reason
 	case runbook.Failed:
 		return rec.Error
-	case runbook.Pending:
-		return st.Blocker(s.ID)
+	case runbook.Pending, runbook.Ready:
+		if until, ok := st.WaitUntil(s.ID); ok {
+			return "may be done from " + until.Local().Format("2006-01-02 15:04")
+		}
+		if eff == runbook.Pending {
+			return st.Blocker(s.ID)
+		}
 	case runbook.Done:
 		switch {
 		case rec.Choice != "":

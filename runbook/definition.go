@@ -1,6 +1,9 @@
 package runbook
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Phases in runbook order.
 var Phases = []Phase{
@@ -162,6 +165,7 @@ func New() *Runbook {
 		{ID: "verify.backup", Phase: "verify", Kind: Action, Gate: Confirm, Title: "Backup and restore test", Needs: []string{"verify.data"},
 			About: "BGSAVE on the target, wait for LASTSAVE to move, upload the RDB to the bucket, restore it into a scratch instance and compare key counts."},
 		{ID: "verify.decommission", Phase: "verify", Kind: Manual, Title: "Keep ElastiCache, then decommission", Needs: []string{"verify.connect", "verify.data", "verify.performance", "verify.failover", "verify.backup"},
+			Wait:  &Wait{Step: "cutover.cname", Hold: 7 * 24 * time.Hour},
 			About: "Keep the ElastiCache cluster for 7 to 14 days as the way back; tick when it has been deleted."},
 		{ID: "rollback.cname", Phase: "verify", Kind: Action, Gate: TwoPerson, Title: "Roll back: CNAME to the source", AfterRun: []string{"cutover.cname"},
 			About: "Points the CNAME back at the value recorded before the swap, waits for INSYNC, and proves clients reach the source again."},

@@ -115,6 +115,15 @@ func Apply(s State, e Event) (State, error) {
 		if e.Note == "" {
 			return s, fmt.Errorf("ticking %s needs a note saying what was done", e.Step)
 		}
+		if step.Wait != nil {
+			until, ok := s.WaitUntil(e.Step)
+			if !ok {
+				return s, fmt.Errorf("%s waits for %s, which is not done", e.Step, step.Wait.Step)
+			}
+			if e.Time.Before(until) {
+				return s, fmt.Errorf("%s must wait until %s (%s)", e.Step, until.UTC().Format("2006-01-02 15:04 MST"), step.Wait)
+			}
+		}
 		next = StepState{Status: Done, By: e.Operator, At: e.Time, Note: e.Note}
 	case EvRerun:
 		if step.Kind != Action {

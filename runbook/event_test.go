@@ -3,6 +3,7 @@ package runbook
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 // transition is one rule of Apply: from the state the prior events make,
@@ -279,5 +280,37 @@ func TestApplyLeavesItsInputAlone(t *testing.T) {
 	}
 	if next.Get("inventory.auth").Status != Done || s.Get("inventory.auth").Status != Pending {
 		t.Fatal("the new state and the old one share their maps")
+	}
+}
+
+func TestDecommissionWaitsSevenDaysAfterTheSwap(t *testing.T) {
+	swapAt := t0.Add(time.Hour)
+	plan := &Plan{Summary: "swap", Resource: "cache.example"}
+	var evs []Event
+	skip := func(ids ...string) {
+		for _, id := range ids {
+			evs = append(evs, Event{Type: EvSkip, Step: id, Operator: "alice", Reason: "test", Time: t0})
+		}
+	}
+	skip("build.dns", "migrate.parity", "migrate.dualwrite")
+	evs = append(evs,
+		Event{Type: EvStart, Step: "cutover.cname", Operator: "alice", Second: "bob", Plan: plan, Confirmed: "cache.example", Time: swapAt},
+		Event{Type: EvSucceed, Step: "cutover.cname", Operator: "alice", Result: &Result{OK: true}, Time: swapAt})
+	skip("verify.connect", "verify.data", "verify.performance", "verify.failover", "verify.backup")
+	s := fold(t, "elasticache", "sentinel", evs)
+	swapAt = s.Get("cutover.cname").At // fold stamps its own times
+	until, ok := s.WaitUntil("verify.decommission")
+	if !ok || !until.Equal(swapAt.Add(7*24*time.Hour)) {
+		t.Fatalf("WaitUntil = %v %v, want %v", until, ok, swapAt.Add(7*24*time.Hour))
+	}
+	tick := Event{Type: EvTick, Step: "verify.decommission", Operator: "alice", Note: "deleted lab-cache", Time: swapAt.Add(6 * 24 * time.Hour)}
+	_, err := Apply(s, tick)
+	want := "verify.decommission must wait until " + until.UTC().Format("2006-01-02 15:04 MST") + " (7 days after cutover.cname)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("early tick: %v\nwant %s", err, want)
+	}
+	tick.Time = until
+	if s, err = Apply(s, tick); err != nil || s.Get("verify.decommission").Status != Done {
+		t.Fatalf("tick on the day: %v", err)
 	}
 }

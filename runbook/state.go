@@ -180,3 +180,17 @@ func Glyph(s Status) string {
 	}
 	return "·"
 }
+
+// WaitUntil is when a step with a Wait may be done; ok is false while the
+// step it waits for is not done (or when it has no Wait).
+func (s State) WaitUntil(id string) (at time.Time, ok bool) {
+	st := s.rb.Step(id)
+	if st == nil || st.Wait == nil {
+		return time.Time{}, false
+	}
+	after := s.Get(st.Wait.Step)
+	if after.Status != Done {
+		return time.Time{}, false
+	}
+	return after.At.Add(st.Wait.Hold), true
+}

@@ -3,7 +3,11 @@
 // against. It does no network I/O: probes and steps do that.
 package runbook
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // Kind says how a step is carried out.
 type Kind string
@@ -58,11 +62,28 @@ type Step struct {
 	Gate     Gate
 	Needs    []string // must be done, skipped or not applicable first
 	AfterRun []string // must have been started at least once (rollback after the swap)
-	When     When
-	About    string      // what it proves or does, one paragraph
-	Options  []Option    // decision steps
-	RunOpts  []RunOption // action knobs
-	Exec     Executor    // nil for decisions and manual steps
+	// Wait keeps a step from being done until a time after another step
+	// finished (decommission: 7 days after the swap).
+	Wait    *Wait
+	When    When
+	About   string      // what it proves or does, one paragraph
+	Options []Option    // decision steps
+	RunOpts []RunOption // action knobs
+	Exec    Executor    // nil for decisions and manual steps
+}
+
+// Wait is a hold on a step: it may be done only Hold after Step is done.
+type Wait struct {
+	Step string
+	Hold time.Duration
+}
+
+// String reads "7 days after cutover.cname".
+func (w Wait) String() string {
+	if w.Hold%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days after %s", w.Hold/(24*time.Hour), w.Step)
+	}
+	return fmt.Sprintf("%s after %s", w.Hold, w.Step)
 }
 
 // Phase groups steps.

@@ -24,6 +24,9 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	if why := statusWhy(st, s); why != "" {
 		b = append(b, wrapS.Render(why))
 	}
+	if w := waitLine(st, s); w != "" && eff != runbook.Done {
+		b = append(b, sWarn.Render(wrapS.Render(w)))
+	}
 	if r != nil {
 		b = append(b, "", progressLine(r, bar, now, width))
 	}
@@ -130,4 +133,15 @@ func progressLine(r *run, bar *progress.Model, now time.Time, width int) string 
 	}
 	bar.SetWidth(min(width, 60))
 	return bar.ViewAs(float64(p.Done)/float64(p.Total)) + "\n" + truncate(text, width)
+}
+
+// waitLine says when a held step (decommission) may be done.
+func waitLine(st runbook.State, s *runbook.Step) string {
+	if s.Wait == nil {
+		return ""
+	}
+	if until, ok := st.WaitUntil(s.ID); ok {
+		return fmt.Sprintf("may be done from %s (%s)", until.Local().Format("Mon 2006-01-02 15:04"), s.Wait)
+	}
+	return fmt.Sprintf("may be done %s", s.Wait)
 }
