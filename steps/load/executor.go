@@ -33,27 +33,6 @@ func Executors() map[string]runbook.Executor {
 	return map[string]runbook.Executor{StepID: &Executor{}}
 }
 
-// Files are the RDB files to load: the downloaded objects of an ElastiCache
-// export, or the self-managed source's snapshot.
-func Files(env *runbook.Env) ([]string, error) {
-	facts := map[string]string{}
-	if env.State != nil {
-		facts = env.State.Facts
-	}
-	if fs := facts["migrate.download.files"]; fs != "" {
-		return strings.Split(fs, ","), nil
-	}
-	for _, k := range []string{"migrate.download.file", "migrate.snapshot.file"} {
-		if f := facts[k]; f != "" {
-			return []string{f}, nil
-		}
-	}
-	if env.Config.Source.Kind == "elasticache" {
-		return nil, errors.New("no RDB file has been downloaded yet: run migrate.download first")
-	}
-	return nil, errors.New("no RDB file yet: run migrate.snapshot first")
-}
-
 // settings are the run options, checked.
 type settings struct {
 	existing, method string
@@ -97,7 +76,7 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 	if err != nil {
 		return runbook.Plan{}, err
 	}
-	files, err := Files(env)
+	files, err := snapshot.Files(env)
 	if err != nil {
 		return runbook.Plan{}, err
 	}
@@ -150,7 +129,7 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	files, err := Files(env)
+	files, err := snapshot.Files(env)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -257,7 +236,7 @@ func loadResult(st *Stats, addr string) runbook.Result {
 // Verify compares the target's keys per db with what the files hold now
 // (keys expired since are not expected), within thresholds.parity_tolerance.
 func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	files, err := Files(env)
+	files, err := snapshot.Files(env)
 	if err != nil {
 		return runbook.Result{}, err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
-	"github.com/cutover/cutover/steps/load"
 	"github.com/cutover/cutover/steps/snapshot"
 )
 
@@ -204,7 +203,7 @@ func within(have, want int64, tol float64) bool {
 // snapshotCounts are the keys per db the loaded files hold and that have
 // not expired by now, or nil when the files cannot be read.
 func snapshotCounts(env *runbook.Env) map[int]int64 {
-	files, err := load.Files(env)
+	files, err := snapshot.Files(env)
 	if err != nil {
 		return nil
 	}

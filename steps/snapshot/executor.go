@@ -5,6 +5,7 @@ package snapshot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -86,4 +87,25 @@ func fact(env *runbook.Env, name string) string {
 		return ""
 	}
 	return env.State.Facts[StepID+"."+name]
+}
+
+// Files are the migration's RDB files: the downloaded objects of an
+// ElastiCache export, or the self-managed source's snapshot.
+func Files(env *runbook.Env) ([]string, error) {
+	facts := map[string]string{}
+	if env.State != nil {
+		facts = env.State.Facts
+	}
+	if fs := facts["migrate.download.files"]; fs != "" {
+		return strings.Split(fs, ","), nil
+	}
+	for _, k := range []string{"migrate.download.file", "migrate.snapshot.file"} {
+		if f := facts[k]; f != "" {
+			return []string{f}, nil
+		}
+	}
+	if env.Config.Source.Kind == "elasticache" {
+		return nil, errors.New("no RDB file has been downloaded yet: run migrate.download first")
+	}
+	return nil, errors.New("no RDB file yet: run migrate.snapshot first")
 }

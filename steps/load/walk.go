@@ -1,0 +1,207 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cutover/cutover/steps/rdb"
+)
+
+// read walks the file and fills batches.
+func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
+	o := r.o
+	now := o.Now().UnixMilli()
+	replace := o.Existing == Replace
+	ver := [2]byte{byte(r.t.RDBVersion), byte(r.t.RDBVersion >> 8)}
+	total := sum.Keys - sum.Expired
+	start := time.Now()
+	nextReport := start
+	cur, ok := r.get()
+	if !ok {
+		return r.ctx.Err()
+	}
+	flush := func() bool {
+		if len(cur.items) == 0 {
+			return true
+		}
+		if !r.send(cur) {
+			return false
+		}
+		cur, ok = r.get()
+		return ok
+	}
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if r.ctx.Err() != nil {
+				return r.ctx.Err()
+			}
+			if now := time.Now(); o.Progress != nil && now.After(nextReport) {
+				nextReport = now.Add(o.ProgressEvery)
+				o.Progress(progressAt(rd.Offset(), sum.Bytes, r.acked.Load(), total, time.Since(start)))
+			}
+		}
+		e, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		switch e.Kind {
+		case rdb.FunctionEntry:
+			if !flush() {
+				return r.ctx.Err()
+			}
+			args := []any{"FUNCTION", "LOAD", e.Value}
+			if o.Existing != Refuse {
+				args = []any{"FUNCTION", "LOAD", "REPLACE", e.Value}
+			}
+			cur.buf, _ = appendCommand(cur.buf, args)
+			cur.add([]byte(libraryName(e.Value)), 1, false, true)
+			if !flush() {
+				return r.ctx.Err()
+			}
+			continue
+		case rdb.KeyEntry:
+		default:
+			continue
+		}
+		if e.ExpireMS >= 0 && e.ExpireMS <= now {
+			st.Expired++
+			continue
+		}
+		db := o.mapDB(e.DB)
+		if cur.db != db && len(cur.items) > 0 && !flush() {
+			return r.ctx.Err()
+		}
+		cur.db = db
+		if rdb.RestorableOn(e.Type, r.t.RDBVersion) {
+			cur.buf = appendRestore(cur.buf, e, ver, replace)
+			cur.add(e.Key, 1, false, false)
+		} else if err := r.rebuild(cur, e); err != nil {
+			r.failure("db%d %s: %v", e.DB, printable(e.Key), err)
+		}
+		if len(cur.buf) >= batchBytes || len(cur.items) >= batchCmds {
+			if !flush() {
+				return r.ctx.Err()
+			}
+		}
+	}
+	if !flush() {
+		return r.ctx.Err()
+	}
+	r.free <- cur
+	return nil
+}
+
+// appendRestore encodes RESTORE key ttl payload [REPLACE] ABSTTL [IDLETIME
+// s | FREQ f], building the DUMP payload in place: the type byte, the raw
+// value, the target's RDB version and the CRC64 of those.
+func appendRestore(b []byte, e *rdb.Entry, ver [2]byte, replace bool) []byte {
+	n := 5
+	if replace {
+		n++
+	}
+	if e.Idle >= 0 {
+		n += 2
+	} else if e.Freq >= 0 {
+		n += 2
+	}
+	b = appendHeader(b, n)
+	b = appendBulkString(b, "RESTORE")
+	b = appendBulk(b, e.Key)
+	b = appendBulkInt(b, max(e.ExpireMS, 0))
+	b = appendBulkLen(b, 1+len(e.Raw)+10)
+	mark := len(b)
+	b = append(b, e.Type)
+	b = append(b, e.Raw...)
+	b = append(b, ver[0], ver[1])
+	crc := rdb.CRC64(0, b[mark:])
+	b = append(b, byte(crc), byte(crc>>8), byte(crc>>16), byte(crc>>24), byte(crc>>32), byte(crc>>40), byte(crc>>48), byte(crc>>56))
+	b = append(b, '\r', '\n')
+	if replace {
+		b = appendBulkString(b, "REPLACE")
+	}
+	b = appendBulkString(b, "ABSTTL")
+	if e.Idle >= 0 {
+		b = appendBulkString(b, "IDLETIME")
+		b = appendBulkInt(b, e.Idle)
+	} else if e.Freq >= 0 {
+		b = appendBulkString(b, "FREQ")
+		b = appendBulkInt(b, int64(e.Freq))
+	}
+	return b
+}
+
+// rebuild rebuilds a key the target cannot RESTORE with ordinary commands,
+// all in the current batch so they run in order on one connection.
+func (r *run) rebuild(cur *batch, e *rdb.Entry) error {
+	v, err := e.Decode()
+	if err != nil {
+		return err
+	}
+	mark := len(cur.buf)
+	var cmds int32
+	warnings, err := rdb.Commands(e.Key, v, e.ExpireMS, r.t.Caps, func(args []any) error {
+		var err error
+		cur.buf, err = appendCommand(cur.buf, args)
+		cmds++
+		return err
+	})
+	if err != nil {
+		cur.buf = cur.buf[:mark]
+		return err
+	}
+	for i, w := range warnings {
+		warnings[i] = fmt.Sprintf("db%d: %s", e.DB, w)
+	}
+	r.warn(warnings)
+	cur.add(e.Key, cmds, true, false)
+	return nil
+}
+
+func progressAt(bytes, totalBytes, keys, totalKeys int64, elapsed time.Duration) Progress {
+	p := Progress{Phase: "load", Bytes: bytes, TotalBytes: totalBytes, Keys: keys, TotalKeys: totalKeys}
+	if s := elapsed.Seconds(); s > 0 {
+		p.Rate = float64(keys) / s
+		if bytes > 0 && totalBytes > bytes {
+			p.ETA = time.Duration(float64(totalBytes-bytes) / (float64(bytes) / s) * float64(time.Second))
+		}
+	}
+	return p
+}
+
+// libraryName reads the library name from a function's code header
+// ("#!lua name=mylib").
+func libraryName(code []byte) string {
+	line, _, _ := strings.Cut(string(code[:min(len(code), 200)]), "\n")
+	for _, f := range strings.Fields(line) {
+		if name, ok := strings.CutPrefix(f, "name="); ok {
+			return name
+		}
+	}
+	return "(unnamed)"
+}
+
+// printable shows a key as is when it is plain text, else quoted.
+func printable(b []byte) string {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return fmt.Sprintf("%q", b)
+		}
+	}
+	return string(b)
+}
+
+// sortedDBs lists a per-db map's keys in order.
+func sortedDBs(m map[int]int64) []int {
+	dbs := make([]int, 0, len(m))
+	for db := range m {
+		dbs = append(dbs, db)
+	}
+	sort.Ints(dbs)
+	return dbs
+}
