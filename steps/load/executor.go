@@ -21,9 +21,6 @@ const StepID = "migrate.load"
 
 // Executor is migrate.load.
 type Executor struct {
-	// Restart restarts the target for method=restart; nil means a process
-	// manager does it (the loader waits for the server to come back).
-	Restart func(ctx context.Context) error
 	// Conns is the number of RESTORE connections (default 4).
 	Conns int
 }
@@ -99,7 +96,7 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 	case Refuse:
 		p.Calls = append(p.Calls, "stop if a database the file writes already holds keys")
 	case Flush:
-		p.Calls = append(p.Calls, "FLUSHALL on "+addr+" if it holds keys")
+		p.Calls = append(p.Calls, "FLUSHALL ASYNC on "+addr+" if a database the file writes holds keys")
 		p.Warnings = append(p.Warnings, "existing=flush deletes every key on "+addr+" before loading.")
 	}
 	restore := "RESTORE key expiry payload ABSTTL"

@@ -121,9 +121,11 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 		case Refuse:
 			return nil, &NotEmptyError{Addr: t.Addr, Busy: busy}
 		case Flush:
-			o.Logf("FLUSHALL on %s (it held %s)", t.Addr, strings.Join(busy, ", "))
+			// ASYNC: the keys are gone at once and freed in the background,
+			// so a big target does not block past the client's timeout.
+			o.Logf("FLUSHALL ASYNC on %s (it held %s)", t.Addr, strings.Join(busy, ", "))
 			fctx, cancel := context.WithTimeout(ctx, time.Minute)
-			err := control.FlushAll(fctx).Err()
+			err := control.FlushAllAsync(fctx).Err()
 			cancel()
 			if err != nil {
 				return nil, fmt.Errorf("FLUSHALL on the target %s failed: %s", t.Addr, probes.Explain(err))

@@ -130,21 +130,34 @@ func (e *Executor) runRestart(ctx context.Context, env *runbook.Env, c *redis.Cl
 		}
 		defer resume()
 	}
+	saves, err := c.ConfigGet(ctx, "save").Result()
+	if err != nil {
+		return runbook.Result{}, fmt.Errorf("CONFIG GET save on %s: %s", addr, probes.Explain(err))
+	}
 	if err := c.ConfigSet(ctx, "save", "").Err(); err != nil {
 		return runbook.Result{}, fmt.Errorf("CONFIG SET save on %s: %s", addr, probes.Explain(err))
 	}
-	if err := waitNoSave(ctx, c); err != nil {
+	// Until SHUTDOWN, a failure must give the server its save rules back.
+	undo := func(err error) (runbook.Result, error) {
+		rctx, cancel := context.WithTimeout(context.Background(), probes.DefaultTimeout)
+		defer cancel()
+		if rerr := c.ConfigSet(rctx, "save", saves["save"]).Err(); rerr != nil {
+			env.Logf("could not restore save %q on %s: %s; set it by hand", saves["save"], addr, probes.Explain(rerr))
+		}
 		return runbook.Result{}, err
+	}
+	if err := waitNoSave(ctx, c); err != nil {
+		return undo(err)
 	}
 	env.Logf("placing %s as %s", files[0], dest)
 	if err := place(files[0], dest); err != nil {
-		return runbook.Result{}, err
+		return undo(err)
 	}
 	env.Logf("SHUTDOWN NOSAVE on %s; waiting for the process manager to start it again", addr)
 	// The server closes the connection instead of answering.
 	var refused redis.Error
 	if err := c.ShutdownNoSave(ctx).Err(); errors.As(err, &refused) {
-		return runbook.Result{}, fmt.Errorf("SHUTDOWN NOSAVE on %s: %s (the file is in place at %s)", addr, probes.Explain(err), dest)
+		return undo(fmt.Errorf("SHUTDOWN NOSAVE on %s: %s (the file is in place at %s and loads at the next restart)", addr, probes.Explain(err), dest))
 	}
 	start := time.Now()
 	if err := waitBack(ctx, c, func() {
