@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -79,6 +80,7 @@ func stream(ctx context.Context, opt *redis.Options, path string, sum *rdb.Summa
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	start := time.Now()
 	r := &run{o: o, t: t, perDB: map[int]int64{}}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	defer r.cancel(nil)
@@ -129,7 +131,7 @@ func stream(ctx context.Context, opt *redis.Options, path string, sum *rdb.Summa
 		return st, r.explain(readErr, sum)
 	}
 	if o.Progress != nil {
-		o.Progress(Progress{Phase: "load", Bytes: st.Bytes, TotalBytes: sum.Bytes, Keys: st.Keys, TotalKeys: sum.Keys - sum.Expired})
+		o.Progress(progressAt(st.Bytes, sum.Bytes, st.Keys, sum.Keys-sum.Expired, time.Since(start)))
 	}
 	return st, nil
 }
