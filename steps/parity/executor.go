@@ -124,6 +124,10 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "differs", Value: f.String(), OK: f.Drift})
 	}
 	res.Outputs = map[string]string{"sampled": strconv.Itoa(d.Sampled), "differences": strconv.Itoa(lost), "target": addr}
+	for db, n := range snap {
+		// verify.data holds the target to what was moved, as this does.
+		res.Outputs[fmt.Sprintf("snapshot_db%d", db)] = strconv.FormatInt(n, 10)
+	}
 	res.Summary = fmt.Sprintf("key counts match within %g and %d of %d sampled keys are identical", tol, d.Same, d.Sampled)
 	if snap != nil {
 		res.Summary = fmt.Sprintf("the target holds the snapshot (counts within %g); %d of %d sampled keys identical, %d changed on the source since", tol, d.Same, d.Sampled, len(d.Findings)-lost)
