@@ -30,13 +30,6 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	if r != nil {
 		b = append(b, "", progressLine(r, bar, now, width))
 	}
-	if rec.Plan != nil && s.Kind == runbook.Action {
-		b = append(b, "", sBold.Render("Plan (as confirmed)"))
-		b = append(b, wrapS.Render(rec.Plan.Summary))
-		for i, c := range rec.Plan.Calls {
-			b = append(b, truncate(fmt.Sprintf(" %d. %s", i+1, c), width))
-		}
-	}
 	if res := rec.Result; res != nil {
 		mark, st := "PASS", sOK
 		if !res.OK {
@@ -60,6 +53,13 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	}
 	if rec.Error != "" && eff == runbook.Failed {
 		b = append(b, sBad.Render(wrapS.Render("error: "+rec.Error)))
+	}
+	if rec.Plan != nil && s.Kind == runbook.Action {
+		b = append(b, "", sBold.Render("Plan (as confirmed)"))
+		b = append(b, wrapS.Render(rec.Plan.Summary))
+		for i, c := range rec.Plan.Calls {
+			b = append(b, truncate(fmt.Sprintf(" %d. %s", i+1, c), width))
+		}
 	}
 	// What the step is for comes last: once it has run, its evidence
 	// matters more.

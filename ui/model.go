@@ -121,11 +121,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case mappingTickMsg:
 		return m, m.mapping.fetch()
 	case progressMsg:
+		m.state = m.eng.State() // the run's start is recorded by now
 		if r := m.runs[msg.step]; r != nil {
 			r.observe(msg.p, msg.at)
 			return m, r.next()
 		}
 	case logMsg:
+		m.state = m.eng.State()
 		m.log.add(msg.line)
 		m.logFile("%s", msg.line.text)
 		if r := m.runs[msg.step]; r != nil {
