@@ -51,3 +51,33 @@ sleep 2
 keys c a c h e
 shot confirm
 keys Escape
+keys q
+sleep 1
+tmux -L "$sock" kill-session -t shots 2>/dev/null || true
+
+# The failover drill: swap the CNAME from the command line first (the
+# drill runs after verify.connect), then run the drill from the console.
+cfg="$dir/lab/cutover.yaml"
+run() { CUTOVER_OPERATOR=alice ./cutover run --config "$cfg" "$@" >/dev/null; }
+run migrate.strategy --choice rdb --reason "screenshots"
+run build.dns --yes
+run migrate.parity --skip --reason "screenshots: no data moved"
+run cutover.cname --yes --second bob
+run verify.connect
+. "$dir/lab/lab.env"
+tmux -L "$sock" -f /dev/null new-session -d -s shots -x 120 -y 40 \
+	"CUTOVER_OPERATOR=alice TERM=xterm-256color ./cutover tui --config $cfg"
+sleep 3
+keys G k k k Enter # verify.failover
+sleep 1
+keys Enter # mode: kill
+keys -l "$TARGET_PRIMARY_ADDR"
+keys Enter
+keys -l bob
+keys Enter
+sleep 3.5
+shot drill
+sleep 14
+shot drill-result
+keys q
+
