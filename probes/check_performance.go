@@ -19,24 +19,15 @@ var performanceCheck = check{
 	run: func(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) runbook.Result {
 		cfg := env.Config
 		var p proof
-		lim, err := baselineLimits(env.State, cfg.Thresholds)
-		if err != nil {
-			p.row("baseline", "missing", "inventory.baseline done", false)
-			p.failure = err.Error()
+		t, ok := openBaselineTarget(ctx, env, &p, "performance")
+		if !ok {
 			return p.done("")
 		}
-		addr, err := TargetPrimary(ctx, cfg)
+		defer t.Close()
+		lim := t.lim
+		w, err := measure(ctx, t.latency, t.info, cfg.Thresholds.BaselineWindow.Duration, report)
 		if err != nil {
-			p.row("target primary", err.Error(), "found", false)
-			return p.done("")
-		}
-		lc := targetClient(cfg, "latency", Addr(addr), PoolSize(1))
-		defer lc.Close()
-		ic := targetClient(cfg, "performance", Addr(addr), PoolSize(1))
-		defer ic.Close()
-		w, err := measure(ctx, lc, ic, cfg.Thresholds.BaselineWindow.Duration, report)
-		if err != nil {
-			p.fail("INFO on "+addr, err, "an answer")
+			p.fail("INFO on "+t.addr, err, "an answer")
 			return p.done("")
 		}
 		if w.lat.N() < minSamples {

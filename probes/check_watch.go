@@ -17,25 +17,15 @@ var watchCheck = check{
 		return []string{fmt.Sprintf("PING on the target's primary, %d a second, and INFO once a second, for up to %s", SampleRate, 3*cfg.Thresholds.WatchDuration.Duration)}
 	},
 	run: func(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) runbook.Result {
-		cfg := env.Config
 		var p proof
-		lim, err := baselineLimits(env.State, cfg.Thresholds)
-		if err != nil {
-			p.row("baseline", "missing", "inventory.baseline done", false)
-			p.failure = err.Error()
+		t, ok := openBaselineTarget(ctx, env, &p, "watch")
+		if !ok {
 			return p.done("")
 		}
-		addr, err := TargetPrimary(ctx, cfg)
-		if err != nil {
-			p.row("target primary", err.Error(), "found", false)
-			return p.done("")
-		}
-		lc := targetClient(cfg, "latency", Addr(addr), PoolSize(1))
-		defer lc.Close()
-		ic := targetClient(cfg, "watch", Addr(addr), PoolSize(1))
-		defer ic.Close()
-		w := watcher{lim: lim, need: cfg.Thresholds.WatchDuration.Duration}
-		w.run(ctx, Sampler{Client: lc}, func(ctx context.Context) (Info, error) { return infoOf(ctx, ic) }, 3*w.need, report)
+		defer t.Close()
+		lim := t.lim
+		w := watcher{lim: lim, need: env.Config.Thresholds.WatchDuration.Duration}
+		w.run(ctx, Sampler{Client: t.latency}, func(ctx context.Context) (Info, error) { return infoOf(ctx, t.info) }, 3*w.need, report)
 		p.row("held within the margins", fmt.Sprintf("%s of the last %s", w.streak, w.elapsed.Round(time.Second)), fmt.Sprintf("%s in a row", w.need), w.streak >= w.need)
 		p.row("p99 (last 5 s)", ms(w.p99), lim.p99Want, lim.p99OK(w.p99))
 		p.hitRow(w.hit, w.hitKnown, lim)
