@@ -38,10 +38,8 @@ func rdbCLI(t *testing.T, args ...string) (int, string, string) {
 	return 0, out.String(), errb.String()
 }
 
-const rdbTestdata = "/work/shared/testdata/rdb"
-
 func TestRdbInspect(t *testing.T) {
-	file := filepath.Join(rdbTestdata, "redis-7.4.1.rdb")
+	file := filepath.Join(labtest.RDBTestdata(t), "redis-7.4.1.rdb")
 	code, out, _ := rdbCLI(t, "inspect", file)
 	if code != 0 || !strings.Contains(out, "redis 7.4.1") || !strings.Contains(out, "verified") || !strings.Contains(out, "db9") {
 		t.Fatalf("inspect: code %d\n%s", code, out)
@@ -63,7 +61,7 @@ func TestRdbLoad(t *testing.T) {
 	const pw = "rdb-load-Secret-91c"
 	r := labtest.Redis(t, labtest.WithPassword(pw))
 	t.Setenv("REDISCLI_AUTH", pw)
-	file := filepath.Join(rdbTestdata, "redis-7.2.6.rdb")
+	file := filepath.Join(labtest.RDBTestdata(t), "redis-7.2.6.rdb")
 	target := "redis://" + r.Addr()
 
 	code, out, errs := rdbCLI(t, "load", file, "--target", target)

@@ -42,7 +42,7 @@ func keyspace(t *testing.T, r *servers.Redis) string {
 // A corrupt or truncated file is refused before anything is written.
 func TestRunRefusesBadFiles(t *testing.T) {
 	t.Parallel()
-	good, err := os.ReadFile(filepath.Join(testdata, "redis-7.2.6.rdb"))
+	good, err := os.ReadFile(filepath.Join(labtest.RDBTestdata(t), "redis-7.2.6.rdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestRunRefusesBadFiles(t *testing.T) {
 
 func TestRunPlanAndResume(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(testdata, "redis-7.2.6.rdb")
+	path := filepath.Join(labtest.RDBTestdata(t), "redis-7.2.6.rdb")
 	dst := labtest.Redis(t, labtest.WithPassword("pw"))
 	c := client(dst, 0)
 	defer c.Close()

@@ -16,8 +16,6 @@ import (
 	"github.com/cutover/cutover/steps/rdb"
 )
 
-const testdata = "/work/shared/testdata/rdb"
-
 // fileKey is a key as the file holds it.
 type fileKey struct {
 	db       int
@@ -75,6 +73,7 @@ func withoutFieldTTLs(v rdb.Value) rdb.Value {
 // it: newer encodings are rebuilt with commands, field TTLs are reported
 // per key, and a second load with replace changes nothing.
 func TestLoadTestdataIntoRedis70(t *testing.T) {
+	testdata := labtest.RDBTestdata(t)
 	files, _ := filepath.Glob(filepath.Join(testdata, "*.rdb"))
 	if len(files) == 0 {
 		t.Fatalf("no testdata RDB files in %s", testdata)

@@ -3,6 +3,7 @@ package rdb
 import (
 	"bytes"
 	"errors"
+	"github.com/cutover/cutover/lab/labtest"
 	"io"
 	"os"
 	"path/filepath"
@@ -39,7 +40,7 @@ func readAll(data []byte) (error, int) {
 
 func TestTruncatedEverywhere(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(testdataDir, "redis-7.4.1.rdb"))
+	data, err := os.ReadFile(filepath.Join(labtest.RDBTestdata(t), "redis-7.4.1.rdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestTruncatedEverywhere(t *testing.T) {
 
 func TestFlippedBytes(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(testdataDir, "valkey-9.0.4.rdb"))
+	data, err := os.ReadFile(filepath.Join(labtest.RDBTestdata(t), "valkey-9.0.4.rdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestReadErrorIsNotTruncation(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(testdataDir, "redis-7.2.6.rdb"))
+	data, err := os.ReadFile(filepath.Join(labtest.RDBTestdata(t), "redis-7.2.6.rdb"))
 	if err != nil {
 		t.Fatal(err)
 	}

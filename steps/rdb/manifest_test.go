@@ -3,23 +3,13 @@ package rdb
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cutover/cutover/lab/labtest"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// testdataDir is shared/testdata/rdb: beside the repository's folder (a CI
-// clone) or at its place on the development machines.
-var testdataDir = func() string {
-	for _, dir := range []string{"../../../shared/testdata/rdb", "/work/shared/testdata/rdb"} {
-		if _, err := os.Stat(dir); err == nil {
-			return dir
-		}
-	}
-	return "../../../shared/testdata/rdb"
-}()
 
 type manifest struct {
 	Header    string            `json:"rdb_header"`
@@ -36,9 +26,9 @@ type manifest struct {
 }
 
 func testdataFiles(t testing.TB) []string {
-	files, err := filepath.Glob(filepath.Join(testdataDir, "*.rdb"))
+	files, err := filepath.Glob(filepath.Join(labtest.RDBTestdata(t), "*.rdb"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no RDB files in %s (err %v): the shared testdata must be beside the repository", testdataDir, err)
+		t.Fatalf("no RDB files in %s (err %v): the shared testdata must be beside the repository", labtest.RDBTestdata(t), err)
 	}
 	return files
 }
