@@ -49,11 +49,7 @@ func (l *LowerTTL) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 func (l *LowerTTL) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
 	cfg := env.Config
 	res := runbook.Result{Outputs: map[string]string{}}
-	z, err := newZone(ctx, cfg)
-	if err != nil {
-		return res, err
-	}
-	cur, err := z.read(ctx, cfg.DNS.Record)
+	z, cur, err := readRecord(ctx, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -114,11 +110,7 @@ func (l *LowerTTL) resolves(ctx context.Context, cfg *runbook.Config) runbook.Ev
 // Verify re-reads the record: it must point at the source with the low TTL.
 func (l *LowerTTL) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	cfg := env.Config
-	z, err := newZone(ctx, cfg)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	cur, err := z.read(ctx, cfg.DNS.Record)
+	_, cur, err := readRecord(ctx, cfg)
 	if err != nil {
 		return runbook.Result{}, err
 	}

@@ -44,6 +44,16 @@ func newZone(ctx context.Context, cfg *runbook.Config) (*hostedZone, error) {
 	return &hostedZone{api: api, id: cfg.DNS.HostedZoneID}, nil
 }
 
+// readRecord opens the hosted zone and reads dns.record as it is now.
+func readRecord(ctx context.Context, cfg *runbook.Config) (*hostedZone, cname, error) {
+	z, err := newZone(ctx, cfg)
+	if err != nil {
+		return nil, cname{}, err
+	}
+	cur, err := z.read(ctx, cfg.DNS.Record)
+	return z, cur, err
+}
+
 // read returns the CNAME named name; a missing record or one of another
 // type is an error that says so.
 func (z *hostedZone) read(ctx context.Context, name string) (cname, error) {

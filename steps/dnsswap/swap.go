@@ -104,11 +104,7 @@ func (s *Swap) Run(ctx context.Context, env *runbook.Env, report func(runbook.Pr
 	cfg := env.Config
 	r := s.route(env)
 	res := runbook.Result{Outputs: map[string]string{}}
-	z, err := newZone(ctx, cfg)
-	if err != nil {
-		return res, err
-	}
-	cur, err := z.read(ctx, cfg.DNS.Record)
+	z, cur, err := readRecord(ctx, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -164,11 +160,7 @@ func (s *Swap) result(res runbook.Result, cfg *runbook.Config, r route, p proof)
 func (s *Swap) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	cfg := env.Config
 	r := s.route(env)
-	z, err := newZone(ctx, cfg)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	cur, err := z.read(ctx, cfg.DNS.Record)
+	_, cur, err := readRecord(ctx, cfg)
 	if err != nil {
 		return runbook.Result{}, err
 	}
