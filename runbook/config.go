@@ -141,47 +141,30 @@ func (d *Duration) UnmarshalYAML(n ast.Node) error {
 
 // Defaults for fields left out.
 func (c *Config) applyDefaults(getenv func(string) string) {
-	def := func(p *string, v string) {
-		if *p == "" {
-			*p = v
-		}
-	}
-	def(&c.Journal, "cutover.journal")
-	def(&c.Log, "cutover.log")
-	def(&c.DNS.Provider, "route53")
-	if c.PollInterval.Duration == 0 {
-		c.PollInterval.Duration = time.Second
-	}
-	if c.DNS.TTL == 0 {
-		c.DNS.TTL = 30
-	}
+	orDefault(&c.Journal, "cutover.journal")
+	orDefault(&c.Log, "cutover.log")
+	orDefault(&c.DNS.Provider, "route53")
+	orDefault(&c.PollInterval.Duration, time.Second)
+	orDefault(&c.DNS.TTL, 30)
 	t := &c.Thresholds
-	if t.ParityTolerance == 0 {
-		t.ParityTolerance = 0.001
-	}
-	if t.SampleKeys == 0 {
-		t.SampleKeys = 1000
-	}
-	if t.TTLTolerance.Duration == 0 {
-		t.TTLTolerance.Duration = 5 * time.Second
-	}
-	if t.LatencyMargin == 0 {
-		t.LatencyMargin = 0.25
-	}
-	if t.HitRateMargin == 0 {
-		t.HitRateMargin = 0.05
-	}
-	if t.WatchDuration.Duration == 0 {
-		t.WatchDuration.Duration = 2 * time.Minute
-	}
-	if t.Convergence == 0 {
-		t.Convergence = 0.99
-	}
-	if t.BaselineWindow.Duration == 0 {
-		t.BaselineWindow.Duration = 30 * time.Second
-	}
+	orDefault(&t.ParityTolerance, 0.001)
+	orDefault(&t.SampleKeys, 1000)
+	orDefault(&t.TTLTolerance.Duration, 5*time.Second)
+	orDefault(&t.LatencyMargin, 0.25)
+	orDefault(&t.HitRateMargin, 0.05)
+	orDefault(&t.WatchDuration.Duration, 2*time.Minute)
+	orDefault(&t.Convergence, 0.99)
+	orDefault(&t.BaselineWindow.Duration, 30*time.Second)
 	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
 		c.AWS.Region = getenv("AWS_REGION")
+	}
+}
+
+// orDefault sets *p to v when the field was left out (zero).
+func orDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
 	}
 }
 
