@@ -134,11 +134,11 @@ func (b *Backup) Run(ctx context.Context, env *runbook.Env, report func(runbook.
 	}
 	defer sc.stop()
 	env.Logf("backup: scratch redis-server on %s loaded the file", sc.addr)
-	restored, err := keyspace(ctx, sc.client)
+	restored, err := probes.KeyCounts(ctx, sc.client)
 	if err != nil {
 		return res, fmt.Errorf("INFO keyspace on the scratch server: %s", probes.Explain(err))
 	}
-	target, err := keyspace(ctx, c)
+	target, err := probes.KeyCounts(ctx, c)
 	if err != nil {
 		return res, fmt.Errorf("INFO keyspace on %s: %s", addr, probes.Explain(err))
 	}

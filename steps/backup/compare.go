@@ -1,30 +1,13 @@
 package backup
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 )
-
-// keyspace reads INFO keyspace: keys per db index.
-func keyspace(ctx context.Context, c *redis.Client) (map[int]int64, error) {
-	text, err := c.Info(ctx, "keyspace").Result()
-	if err != nil {
-		return nil, err
-	}
-	out := map[int]int64{}
-	for _, db := range probes.ParseInfo(text).Keyspace {
-		out[db.Index] = db.Keys
-	}
-	return out, nil
-}
 
 // compare sets restored key counts beside the target's, per db. The target
 // keeps serving while the test runs, so counts may drift by the

@@ -65,11 +65,11 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	dst := probes.Client(cfg.Target.Endpoint, "parity", probes.Addr(addr), probes.ConfigDir(cfg.Dir))
 	defer dst.Close()
 
-	sk, err := keyspace(ctx, src)
+	sk, err := probes.KeyCounts(ctx, src)
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("INFO keyspace on the source: %s", probes.Explain(err))
 	}
-	tk, err := keyspace(ctx, dst)
+	tk, err := probes.KeyCounts(ctx, dst)
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("INFO keyspace on the target %s: %s", addr, probes.Explain(err))
 	}
@@ -168,20 +168,6 @@ func deepDB(ctx context.Context, src, dst *redis.Client, db, n int, dbKeys int64
 		return fmt.Errorf("db%d: %s", db, probes.Explain(err))
 	}
 	return nil
-}
-
-func keyspace(ctx context.Context, c *redis.Client) (map[int]int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, probes.DefaultTimeout)
-	defer cancel()
-	text, err := c.Info(ctx, "keyspace").Result()
-	if err != nil {
-		return nil, err
-	}
-	out := map[int]int64{}
-	for _, db := range probes.ParseInfo(text).Keyspace {
-		out[db.Index] = db.Keys
-	}
-	return out, nil
 }
 
 // sortedKeys lists the dbs of the maps in order.
