@@ -343,7 +343,11 @@ func (m *Model) verify(s *runbook.Step) tea.Cmd {
 func (m *Model) start(id string, req runbook.Request) tea.Cmd {
 	r, cmd := startRun(m.eng, id, req)
 	m.runs[id] = r
-	m.addLog(0, "%s started by %s%s", id, req.Operator, map[bool]string{true: " with " + req.Second, false: ""}[req.Second != ""])
+	who := req.Operator
+	if req.Second != "" {
+		who += " with " + req.Second
+	}
+	m.addLog(0, "%s started by %s", id, who)
 	return cmd
 }
 
