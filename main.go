@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/cutover/cutover/probes"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -53,6 +55,9 @@ func main() {
 }
 
 func run(args []string, s stdio) (code int) {
+	// go-redis logs dial failures to stderr by itself; commands that keep
+	// a log file send them there, the rest say what failed in one line.
+	probes.LogRedisTo(func(string, ...any) {})
 	var c cli
 	exited := false
 	parser, err := kong.New(&c,
