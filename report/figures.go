@@ -13,9 +13,12 @@ import (
 // the cutover.
 func baseline(m *md, h *history) {
 	cols := []string{"inventory.baseline", "cutover.watch", "verify.performance"}
-	metrics := []struct{ key, name string }{
-		{"hit_rate", "hit rate"}, {"p50_ms", "p50 latency (ms)"}, {"p99_ms", "p99 latency (ms)"},
-		{"ops", "ops/s"}, {"keys", "keys"}, {"used_memory", "used memory (bytes)"},
+	metrics := []struct {
+		key, name string
+		pct       bool // a 0..1 fraction, shown as a percentage
+	}{
+		{"hit_rate", "hit rate", true}, {"p50_ms", "p50 latency (ms)", false}, {"p99_ms", "p99 latency (ms)", false},
+		{"ops", "ops/s", false}, {"keys", "keys", false}, {"used_memory", "used memory (bytes)", false},
 	}
 	var rows [][]string
 	for _, mt := range metrics {
@@ -24,6 +27,9 @@ func baseline(m *md, h *history) {
 		for _, c := range cols {
 			v := h.output(c, mt.key)
 			seen = seen || v != ""
+			if f, err := strconv.ParseFloat(v, 64); err == nil && mt.pct {
+				v = fmt.Sprintf("%.2f%%", f*100)
+			}
 			row = append(row, v)
 		}
 		if seen {

@@ -161,7 +161,7 @@ func TestReportOfAMigration(t *testing.T) {
 		"| inventory.auth | ACL users per application (Redis 6+) | one user per app, token [redacted] | alice |",
 		"| migrate.strategy | the cache is rebuilt from the database | alice |",
 		"| verify.data | interrupted | was running when the previous cutover process stopped; now done |",
-		"| hit rate | 0.9500 | 0.9400 | 0.9450 |",
+		"| hit rate | 95.00% | 94.00% | 94.50% |",
 		"| p99 latency (ms) | 1.20 | 1.30 | 1.25 |",
 		"| kill | 1.51 s | 2.73 s | 3.03 s | 3.02 s | 0 of 664 | 127.0.0.2:6379 → 127.0.0.3:6379 |",
 		"Sentinel events of the last drill: +sdown → +odown → +switch-master",
