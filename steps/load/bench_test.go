@@ -170,7 +170,7 @@ func restoreStream(path string, w io.Writer) error {
 		if e.Kind != rdb.KeyEntry {
 			continue
 		}
-		buf = appendRestore(buf[:0], e, [2]byte{10, 0}, false)
+		buf = appendRestore(buf[:0], e, 10, false)
 		if _, err := w.Write(buf); err != nil {
 			return err
 		}

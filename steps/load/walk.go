@@ -15,7 +15,7 @@ func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
 	o := r.o
 	now := o.Now().UnixMilli()
 	replace := o.Existing == Replace
-	ver := [2]byte{byte(r.t.RDBVersion), byte(r.t.RDBVersion >> 8)}
+	ver := uint16(r.t.RDBVersion)
 	total := sum.Keys - sum.Expired
 	start := time.Now()
 	nextReport := start
@@ -100,7 +100,7 @@ func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
 // appendRestore encodes RESTORE key ttl payload [REPLACE] ABSTTL [IDLETIME
 // s | FREQ f], building the DUMP payload in place: the type byte, the raw
 // value, the target's RDB version and the CRC64 of those.
-func appendRestore(b []byte, e *rdb.Entry, ver [2]byte, replace bool) []byte {
+func appendRestore(b []byte, e *rdb.Entry, ver uint16, replace bool) []byte {
 	n := 5
 	if replace {
 		n++
@@ -115,12 +115,7 @@ func appendRestore(b []byte, e *rdb.Entry, ver [2]byte, replace bool) []byte {
 	b = appendBulk(b, e.Key)
 	b = appendBulkInt(b, max(e.ExpireMS, 0))
 	b = appendBulkLen(b, 1+len(e.Raw)+10)
-	mark := len(b)
-	b = append(b, e.Type)
-	b = append(b, e.Raw...)
-	b = append(b, ver[0], ver[1])
-	crc := rdb.CRC64(0, b[mark:])
-	b = append(b, byte(crc), byte(crc>>8), byte(crc>>16), byte(crc>>24), byte(crc>>32), byte(crc>>40), byte(crc>>48), byte(crc>>56))
+	b = rdb.AppendDumpPayload(b, e.Type, e.Raw, ver)
 	b = append(b, '\r', '\n')
 	if replace {
 		b = appendBulkString(b, "REPLACE")

@@ -5,20 +5,21 @@ import (
 	"fmt"
 )
 
-// DumpPayload builds the payload RESTORE takes: the type byte, the raw value
-// bytes as read from an RDB file, the 2-byte little-endian RDB version and
-// the 8-byte little-endian CRC64 of all that. Stamping a lower version than
-// the file's is valid when RestorableOn(typ, version) holds: the value's
-// encoding does not depend on the version.
-func DumpPayload(typ byte, raw []byte, rdbVersion uint16) []byte {
-	p := make([]byte, 0, 1+len(raw)+10)
-	p = append(p, typ)
-	p = append(p, raw...)
-	p = binary.LittleEndian.AppendUint16(p, rdbVersion)
-	return binary.LittleEndian.AppendUint64(p, CRC64(0, p))
+// AppendDumpPayload appends the payload RESTORE takes to dst: the type
+// byte, the raw value bytes as read from an RDB file, the 2-byte
+// little-endian RDB version and the 8-byte little-endian CRC64 of all that.
+// Stamping a lower version than the file's is valid when
+// RestorableOn(typ, version) holds: the value's encoding does not depend on
+// the version.
+func AppendDumpPayload(dst []byte, typ byte, raw []byte, rdbVersion uint16) []byte {
+	mark := len(dst)
+	dst = append(dst, typ)
+	dst = append(dst, raw...)
+	dst = binary.LittleEndian.AppendUint16(dst, rdbVersion)
+	return binary.LittleEndian.AppendUint64(dst, CRC64(0, dst[mark:]))
 }
 
-// ParseDumpPayload checks a payload from DUMP (or DumpPayload) and splits
+// ParseDumpPayload checks a payload from DUMP (or AppendDumpPayload) and splits
 // it into its type byte, raw value bytes (aliasing p) and RDB version.
 func ParseDumpPayload(p []byte) (typ byte, raw []byte, rdbVersion uint16, err error) {
 	if len(p) < 11 {

@@ -3,7 +3,7 @@
 // cannot take the payload, into ordinary commands.
 //
 // A loader reads with NewReader and Next; for each KeyEntry it sends
-// RESTORE with DumpPayload(e.Type, e.Raw, targetVersion) when
+// RESTORE with AppendDumpPayload(nil, e.Type, e.Raw, targetVersion) when
 // RestorableOn(e.Type, targetVersion), and otherwise decodes the value
 // (Entry.Decode) and sends what Commands emits, reporting its warnings.
 // Function libraries come as FunctionEntry records (FUNCTION LOAD their

@@ -63,7 +63,7 @@ func TestTestdataIntoRedis70(t *testing.T) {
 			}
 			if RestorableOn(e.Type, 10) {
 				restoredTypes[e.Type] = true
-				err = c.Do(ctx, "RESTORE", e.Key, max(e.ExpireMS, 0), DumpPayload(e.Type, e.Raw, 10), "ABSTTL").Err()
+				err = c.Do(ctx, "RESTORE", e.Key, max(e.ExpireMS, 0), AppendDumpPayload(nil, e.Type, e.Raw, 10), "ABSTTL").Err()
 			} else {
 				rebuiltTypes[e.Type] = true
 				var v Value

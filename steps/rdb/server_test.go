@@ -17,8 +17,8 @@ import (
 // TestRealRedisRoundTrip fills a real redis-server with every type and
 // encoding, SAVEs, reads the RDB and compares each key with the server.
 // Then it loads every key into a second server with RESTORE of
-// DumpPayload and into a third with Commands, and compares both with the
-// first. It also checks DumpPayload against the server's own DUMP and
+// AppendDumpPayload and into a third with Commands, and compares both with the
+// first. It also checks AppendDumpPayload against the server's own DUMP and
 // Inspect's counts.
 func TestRealRedisRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -92,10 +92,10 @@ func TestRealRedisRoundTrip(t *testing.T) {
 		}
 		got[id] = canonOf(e.Key, v, e.ExpireMS)
 
-		payload := DumpPayload(e.Type, e.Raw, uint16(r.Version()))
+		payload := AppendDumpPayload(nil, e.Type, e.Raw, uint16(r.Version()))
 		dump, err := client(src.Addr(), e.DB).Dump(ctx, string(e.Key)).Bytes()
 		if err != nil || !bytes.Equal(dump, payload) {
-			t.Errorf("key %q: DumpPayload differs from the server's DUMP (%v)", e.Key, err)
+			t.Errorf("key %q: AppendDumpPayload differs from the server's DUMP (%v)", e.Key, err)
 		}
 		ttl := max(e.ExpireMS, 0)
 		if err := client(restored.Addr(), e.DB).Do(ctx, "RESTORE", e.Key, ttl, payload, "ABSTTL").Err(); err != nil {

@@ -27,7 +27,7 @@ func TestCRC64CheckValue(t *testing.T) {
 
 func TestDumpPayloadRoundTrip(t *testing.T) {
 	raw := []byte{0x05, 'h', 'e', 'l', 'l', 'o'}
-	p := DumpPayload(TypeString, raw, 10)
+	p := AppendDumpPayload(nil, TypeString, raw, 10)
 	typ, got, ver, err := ParseDumpPayload(p)
 	if err != nil || typ != TypeString || !bytes.Equal(got, raw) || ver != 10 {
 		t.Fatalf("ParseDumpPayload = %d %q %d %v", typ, got, ver, err)
