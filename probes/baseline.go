@@ -15,14 +15,13 @@ const latencySlack = 500 * time.Microsecond
 
 // limits are the pass conditions derived from inventory.baseline.
 type limits struct {
-	baseP99  time.Duration
-	maxP99   time.Duration
-	baseHit  float64
-	minHit   float64
-	hasHit   bool
-	p99Want  string
-	hitWant  string
-	baseline string
+	baseP99 time.Duration
+	maxP99  time.Duration
+	baseHit float64
+	minHit  float64
+	hasHit  bool
+	p99Want string
+	hitWant string
 }
 
 // baselineLimits reads the baseline facts and applies the margins.

@@ -153,6 +153,3 @@ func infoOf(ctx context.Context, c *redis.Client, sections ...string) (Info, err
 	}
 	return ParseInfo(text), nil
 }
-
-// targetName is how evidence names the target server.
-func targetName(cfg *runbook.Config) string { return "target " + hostPort(cfg.Target.URL) }
