@@ -86,6 +86,15 @@ func (c *runCmd) Run(s stdio) error {
 		fmt.Fprintf(s.out, "%s: chose %s (%s)\n", step.ID, c.Choice, eng.Redact.Scrub(c.Reason))
 		return nil
 	case runbook.Manual:
+		if b := eng.State().Blocker(step.ID); b != "" {
+			return usageErr("%s", b)
+		}
+		if h, ok := labHooks(cfg)[step.ID]; ok && c.Note != "" {
+			fmt.Fprintln(s.err, h.Hint)
+			if err := h.Do(ctx); err != nil {
+				return failed(err)
+			}
+		}
 		if err := record(runbook.Event{Type: runbook.EvTick, Note: c.Note}); err != nil {
 			return err
 		}

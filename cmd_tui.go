@@ -35,6 +35,7 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
 		Mapping: ui.NewMapping(cloudWatch(ctx, cfg)),
 		Log:     logf,
+		Hooks:   labHooks(cfg),
 	})
 	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	return err

@@ -28,7 +28,23 @@ type Options struct {
 	Target   *Pane
 	Mapping  *Mapping
 	Log      func(string, ...any) // the log file; never the screen
-	Now      func() time.Time     // the clock (fixed in golden tests)
+	// Hooks run before a manual step's tick is recorded (in the lab,
+	// ticking cutover.restart restarts the simulated application).
+	Hooks map[string]Hook
+	Now   func() time.Time // the clock (fixed in golden tests)
+}
+
+// Hook is work done for a manual step when it is ticked.
+type Hook struct {
+	Hint string // shown in the tick dialog
+	Do   func(ctx context.Context) error
+}
+
+// hookDoneMsg reports a hook's outcome; the tick is recorded only after
+// it succeeded.
+type hookDoneMsg struct {
+	step, note string
+	err        error
 }
 
 // tab is what a small terminal shows at once.
@@ -61,12 +77,13 @@ type Model struct {
 	mapping       *Mapping
 	quitting      bool
 	cache         map[string][2]string // name -> key, render (see memo)
+	hooks         map[string]Hook
 }
 
 // New builds the console model.
 func New(o Options) *Model {
 	m := &Model{eng: o.Engine, operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
-		log: timeline{max: 500}, runs: map[string]*run{}, cache: map[string][2]string{}, src: o.Source, tgt: o.Target, mapping: o.Mapping,
+		log: timeline{max: 500}, runs: map[string]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, src: o.Source, tgt: o.Target, mapping: o.Mapping,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 			progress.WithColors(colAccent, colOK))}
 	if m.now == nil {
@@ -156,6 +173,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case dialogDoneMsg:
 		return m, m.onDialog(msg)
+	case hookDoneMsg:
+		m.status = ""
+		if msg.err != nil {
+			m.addLog(2, "%s: %v; not ticked", msg.step, msg.err)
+			return m, nil
+		}
+		m.tick(msg.step, msg.note)
 	}
 	return m, nil
 }
@@ -295,6 +319,9 @@ func (m *Model) act(s *runbook.Step) tea.Cmd {
 		return m.dialog.open()
 	case runbook.Manual:
 		m.dialog = newReasonDialog(dlgTick, s, "Tick "+s.ID+": "+s.Title, "What was done? (note for the journal)")
+		if h, ok := m.hooks[s.ID]; ok {
+			m.dialog.body = append(m.dialog.body, h.Hint)
+		}
 		return m.dialog.open()
 	case runbook.Check:
 		return m.start(s.ID, runbook.Request{Operator: m.operator})
@@ -351,6 +378,16 @@ func (m *Model) start(id string, req runbook.Request) tea.Cmd {
 	return cmd
 }
 
+// tick records a manual step as done.
+func (m *Model) tick(step, note string) {
+	if _, err := m.eng.Record(runbook.Event{Type: runbook.EvTick, Step: step, Operator: m.operator, Note: note}); err != nil {
+		m.addLog(2, "%v", err)
+		return
+	}
+	m.state = m.eng.State()
+	m.addLog(0, "%s ticked by %s: %s", step, m.operator, note)
+}
+
 // onDialog carries out a submitted dialog through the engine.
 func (m *Model) onDialog(a dialogDoneMsg) tea.Cmd {
 	rec := func(ev runbook.Event) bool {
@@ -377,9 +414,16 @@ func (m *Model) onDialog(a dialogDoneMsg) tea.Cmd {
 			m.addLog(0, "%s: %s chose %s: %s", a.step, m.operator, a.values["choice"], a.values["text"])
 		}
 	case dlgTick:
-		if rec(runbook.Event{Type: runbook.EvTick, Note: a.values["text"]}) {
-			m.addLog(0, "%s ticked by %s: %s", a.step, m.operator, a.values["text"])
+		if h, ok := m.hooks[a.step]; ok {
+			m.status = "running the hook of " + a.step + "…"
+			step, note := a.step, a.values["text"]
+			return func() tea.Msg {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				return hookDoneMsg{step: step, note: note, err: h.Do(ctx)}
+			}
 		}
+		m.tick(a.step, a.values["text"])
 	case dlgSkip:
 		if rec(runbook.Event{Type: runbook.EvSkip, Reason: a.values["text"]}) {
 			m.addLog(1, "%s skipped by %s: %s", a.step, m.operator, a.values["text"])

@@ -381,3 +381,35 @@ func lastEvent(t *testing.T, eng *runbook.Engine, step string, typ runbook.Event
 	t.Fatalf("no %s event for %s in the journal", typ, step)
 	return runbook.Event{}
 }
+
+func TestTickRunsTheHookFirst(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		f := newFixture(t, 120, 40)
+		calls := 0
+		f.m.hooks = map[string]Hook{"inventory.upgrades": {Hint: "this restarts the app", Do: func(context.Context) error {
+			calls++
+			if fail {
+				return errors.New("control URL refused")
+			}
+			return nil
+		}}}
+		if _, err := f.eng.Record(runbook.Event{Type: runbook.EvSkip, Step: "inventory.discover", Operator: "alice", Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		f.m.state = f.eng.State()
+		f.focus("inventory.upgrades")
+		f.press(t, "enter")
+		if !strings.Contains(f.screen(), "this restarts the app") {
+			t.Fatalf("the hint is not in the tick dialog:\n%s", f.screen())
+		}
+		f.typeText(t, "ops team patches monthly")
+		f.press(t, "enter")
+		got := f.eng.State().Get("inventory.upgrades").Status
+		if calls != 1 || (got == runbook.Done) == fail {
+			t.Fatalf("fail=%v: hook called %d times, step %s", fail, calls, got)
+		}
+		if fail && !strings.Contains(f.screen(), "control URL refused; not ticked") {
+			t.Fatalf("the hook's failure is not shown:\n%s", f.screen())
+		}
+	}
+}
