@@ -17,7 +17,6 @@ const latencySlack = 500 * time.Microsecond
 type limits struct {
 	baseP99 time.Duration
 	maxP99  time.Duration
-	baseHit float64
 	minHit  float64
 	hasHit  bool
 	p99Want string
@@ -36,7 +35,7 @@ func baselineLimits(st *runbook.State, th runbook.Thresholds) (limits, error) {
 	l.maxP99 = max(time.Duration(float64(l.baseP99)*(1+th.LatencyMargin)), l.baseP99+latencySlack)
 	l.p99Want = fmt.Sprintf("<= %s (baseline %s + %.0f%%, at least +%s)", ms(l.maxP99), ms(l.baseP99), th.LatencyMargin*100, ms(latencySlack))
 	if h, err := strconv.ParseFloat(st.Facts["inventory.baseline.hit_rate"], 64); err == nil {
-		l.baseHit, l.minHit, l.hasHit = h, h-th.HitRateMargin, true
+		l.minHit, l.hasHit = h-th.HitRateMargin, true
 		l.hitWant = fmt.Sprintf(">= %.1f%% (baseline %.1f%% - %.1f points)", l.minHit*100, h*100, th.HitRateMargin*100)
 	}
 	return l, nil
