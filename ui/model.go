@@ -492,10 +492,23 @@ func (m *Model) header(w int) string {
 	right := m.now().Local().Format("15:04:05")
 	line := left + strings.Repeat(" ", max(1, w-lipgloss.Width(left)-lipgloss.Width(right))) + right
 	rows := []string{truncate(line, w)}
-	if b := m.rollbackBanner(); b != "" {
-		rows = append(rows, sBanner.Width(w).Render(truncate(b, w)))
+	for _, b := range []string{m.replicaBanner(), m.rollbackBanner()} {
+		if b != "" {
+			rows = append(rows, sBanner.Width(w).Render(truncate(b, w)))
+		}
 	}
 	return strings.Join(rows, "\n")
+}
+
+// replicaBanner warns when the last failover drill left the CNAME leading
+// to a node that is now a replica (writes through it get READONLY) and
+// the swap has not been re-run since.
+func (m *Model) replicaBanner() string {
+	drill, swap := m.state.Get("verify.failover"), m.state.Get("cutover.cname")
+	if m.state.Facts["verify.failover.dns_points_at_replica"] != "true" || swap.At.After(drill.At) {
+		return ""
+	}
+	return " CNAME LEADS TO A REPLICA since the drill: writes get READONLY · see verify.failover, then re-run cutover.cname"
 }
 
 // rollbackBanner is shown from the moment the swap ran until a rollback

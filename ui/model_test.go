@@ -413,3 +413,20 @@ func TestTickRunsTheHookFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestReplicaBannerAfterDrill(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	f.m.state.Facts["verify.failover.dns_points_at_replica"] = "true"
+	st := f.m.state.Steps["verify.failover"]
+	st.At = clock
+	f.m.state.Steps["verify.failover"] = st
+	if !strings.Contains(f.screen(), "CNAME LEADS TO A REPLICA") {
+		t.Fatalf("no banner:\n%s", f.screen())
+	}
+	swap := f.m.state.Steps["cutover.cname"]
+	swap.At = clock.Add(time.Minute) // re-pointed after the drill
+	f.m.state.Steps["cutover.cname"] = swap
+	if strings.Contains(f.screen(), "CNAME LEADS TO A REPLICA") {
+		t.Fatalf("banner after the swap was re-run:\n%s", f.screen())
+	}
+}
