@@ -71,7 +71,11 @@ func (c *checklist) row(st runbook.State, s *runbook.Step, r *run, selected bool
 	if pad >= 1 {
 		line += strings.Repeat(" ", pad) + who
 	}
-	line = truncate(" "+line, width)
+	mark := " "
+	if selected {
+		mark = "▸" // the cursor shows without colour too
+	}
+	line = truncate(mark+line, width)
 	if selected {
 		return sSel.Width(width).Render(line)
 	}
