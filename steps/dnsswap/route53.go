@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
@@ -154,16 +153,7 @@ func (z *hostedZone) status(ctx context.Context, id string) (types.ChangeStatus,
 }
 
 // awsErr is one line naming the call and what AWS said.
-func awsErr(op string, err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("Route53 %s: %s: %s", op, ae.ErrorCode(), firstLine(ae.ErrorMessage()))
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("Route53 %s: no answer within %s (check aws.endpoint and the network)", op, callTimeout)
-	}
-	return fmt.Errorf("Route53 %s: %s (check the AWS credentials and aws.region)", op, firstLine(err.Error()))
-}
+func awsErr(op string, err error) error { return probes.AWSCallError("Route53", op, err, callTimeout) }
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")

@@ -14,8 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go"
-
+	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/export"
 	"github.com/cutover/cutover/steps/rdb"
@@ -166,24 +165,5 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 	return res, nil
 }
 
-func isCode(err error, code string) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == code
-}
-
 // apiErr is one line naming the call and what AWS said.
-func apiErr(op string, err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("S3 %s: %s: %s", op, ae.ErrorCode(), firstLine(ae.ErrorMessage()))
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("S3 %s: no answer in time (check aws.endpoint and the network)", op)
-	}
-	return fmt.Errorf("S3 %s: %s", op, firstLine(err.Error()))
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
-}
+func apiErr(op string, err error) error { return probes.AWSCallError("S3", op, err, callTimeout) }

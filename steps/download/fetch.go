@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -32,10 +33,10 @@ func head(ctx context.Context, api *s3.Client, bucket, key string) (object, erro
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	out, err := api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
-	if isCode(err, "NotFound") || isCode(err, "NoSuchKey") {
+	if probes.IsAWSCode(err, "NotFound") || probes.IsAWSCode(err, "NoSuchKey") {
 		return object{}, fmt.Errorf("s3://%s/%s does not exist: run migrate.export first, or check s3.bucket", bucket, key)
 	}
-	if isCode(err, "NoSuchBucket") {
+	if probes.IsAWSCode(err, "NoSuchBucket") {
 		return object{}, fmt.Errorf("bucket %s does not exist (looking for %s): check s3.bucket", bucket, key)
 	}
 	if err != nil {

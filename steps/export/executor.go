@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
@@ -268,25 +267,10 @@ func call[T any](ctx context.Context, f func(context.Context) (T, error)) (T, er
 }
 
 func isNotFound(err error) bool {
-	return isCode(err, "NotFound") || isCode(err, "NoSuchKey")
+	return probes.IsAWSCode(err, "NotFound") || probes.IsAWSCode(err, "NoSuchKey")
 }
 
-func s3Err(op string, err error) error { return apiErr("S3", op, err) }
-func ecErr(op string, err error) error { return apiErr("ElastiCache", op, err) }
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
-}
-
-// apiErr is one line naming the call and what AWS said.
-func apiErr(svc, op string, err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("%s %s: %s: %s", svc, op, ae.ErrorCode(), firstLine(ae.ErrorMessage()))
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s %s: no answer within %s (check aws.endpoint and the network)", svc, op, callTimeout)
-	}
-	return fmt.Errorf("%s %s: %s (check the AWS credentials and aws.region)", svc, op, firstLine(err.Error()))
+func s3Err(op string, err error) error { return probes.AWSCallError("S3", op, err, callTimeout) }
+func ecErr(op string, err error) error {
+	return probes.AWSCallError("ElastiCache", op, err, callTimeout)
 }

@@ -3,7 +3,6 @@ package export
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -46,9 +45,9 @@ func preflight(ctx context.Context, api *s3.Client, bucket, region string) ([]ru
 	var ev []runbook.Evidence
 	loc, err := bucketRegion(ctx, api, bucket)
 	switch {
-	case isCode(err, "NoSuchBucket"):
+	case probes.IsAWSCode(err, "NoSuchBucket"):
 		return append(ev, runbook.Evidence{Name: "bucket", Value: bucket + " does not exist", Want: "create s3://" + bucket + " in " + region, OK: false}), nil
-	case isCode(err, "AccessDenied"):
+	case probes.IsAWSCode(err, "AccessDenied"):
 		return append(ev, runbook.Evidence{Name: "s3:GetBucketLocation", Value: "denied", Want: "allow the caller s3:GetBucketLocation on " + bucket + " (CopySnapshot needs it)", OK: false}), nil
 	case err != nil:
 		return nil, s3Err("GetBucketLocation", err)
@@ -59,7 +58,7 @@ func preflight(ctx context.Context, api *s3.Client, bucket, region string) ([]ru
 		return api.ListBuckets(ctx, &s3.ListBucketsInput{})
 	})
 	switch {
-	case isCode(err, "AccessDenied"):
+	case probes.IsAWSCode(err, "AccessDenied"):
 		ev = append(ev, runbook.Evidence{Name: "s3:ListAllMyBuckets", Value: "denied", Want: "allow the caller s3:ListAllMyBuckets (CopySnapshot needs it)", OK: false})
 	case err != nil:
 		return nil, s3Err("ListBuckets", err)
@@ -101,7 +100,7 @@ func exportGrant(ctx context.Context, api *s3.Client, bucket, region string) (ru
 		acl, err := call(ctx, func(ctx context.Context) (*s3.GetBucketAclOutput, error) {
 			return api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(bucket)})
 		})
-		if err != nil && !isCode(err, "AccessDenied") {
+		if err != nil && !probes.IsAWSCode(err, "AccessDenied") {
 			return runbook.Evidence{}, s3Err("GetBucketAcl", err)
 		}
 		if err == nil {
@@ -113,7 +112,7 @@ func exportGrant(ctx context.Context, api *s3.Client, bucket, region string) (ru
 	policy, err := call(ctx, func(ctx context.Context) (*s3.GetBucketPolicyOutput, error) {
 		return api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
 	})
-	if err != nil && !isCode(err, "NoSuchBucketPolicy") && !isCode(err, "AccessDenied") {
+	if err != nil && !probes.IsAWSCode(err, "NoSuchBucketPolicy") && !probes.IsAWSCode(err, "AccessDenied") {
 		return runbook.Evidence{}, s3Err("GetBucketPolicy", err)
 	}
 	if err == nil {
@@ -216,9 +215,4 @@ func stringList(raw json.RawMessage) []string {
 	var many []string
 	_ = json.Unmarshal(raw, &many)
 	return many
-}
-
-func isCode(err error, code string) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == code
 }

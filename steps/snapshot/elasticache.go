@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
@@ -210,19 +209,7 @@ func latest(ctx context.Context, api *elasticache.Client, group string) (string,
 
 // awsErr is one line naming the call and what AWS said.
 func awsErr(op string, err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("ElastiCache %s: %s: %s", op, ae.ErrorCode(), firstLine(ae.ErrorMessage()))
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("ElastiCache %s: no answer within %s (check aws.endpoint and the network)", op, callTimeout)
-	}
-	return fmt.Errorf("ElastiCache %s: %s (check the AWS credentials and aws.region)", op, firstLine(err.Error()))
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
+	return probes.AWSCallError("ElastiCache", op, err, callTimeout)
 }
 
 func orDash(s string) string {
