@@ -77,20 +77,6 @@ func (p *proof) newestObject(ctx context.Context, cfg *runbook.Config, now time.
 	p.row(name, fmt.Sprintf("%s (%s ago)", key, ago(now.Sub(newest))), "within 24 h", now.Sub(newest) <= backupMaxAge)
 }
 
-// S3Client is an S3 client for the config: path-style addressing and
-// checksums only when required when an endpoint is set (S3-compatible
-// stores and the lab's stand-in).
-func S3Client(awsCfg aws.Config, c runbook.AWS) *s3.Client {
-	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		o.BaseEndpoint = AWSEndpoint(c)
-		if c.Endpoint != "" {
-			o.UsePathStyle = true
-			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		}
-	})
-}
-
 // ago renders a duration coarsely: 45s, 12m, 3h, 2d.
 func ago(d time.Duration) string {
 	switch {

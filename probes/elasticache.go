@@ -9,13 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 	"github.com/aws/smithy-go"
-
-	"github.com/cutover/cutover/runbook"
 )
-
-func elastiCache(awsCfg aws.Config, c runbook.AWS) *elasticache.Client {
-	return elasticache.NewFromConfig(awsCfg, func(o *elasticache.Options) { o.BaseEndpoint = AWSEndpoint(c) })
-}
 
 // replicationGroup describes one replication group.
 func replicationGroup(ctx context.Context, ec *elasticache.Client, id string) (ectypes.ReplicationGroup, error) {

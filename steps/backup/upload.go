@@ -27,11 +27,10 @@ func upload(ctx context.Context, cfg *runbook.Config, path, key string, report f
 	if err != nil {
 		return err
 	}
-	ac, err := probes.AWSConfig(ctx, cfg.AWS)
+	client, err := probes.NewS3(ctx, cfg.AWS)
 	if err != nil {
 		return err
 	}
-	client := probes.S3Client(ac, cfg.AWS)
 	up := manager.NewUploader(client, func(u *manager.Uploader) {
 		u.PartSize = 16 << 20
 		u.Concurrency = 4
@@ -55,13 +54,13 @@ func upload(ctx context.Context, cfg *runbook.Config, path, key string, report f
 
 // objectSize reads an uploaded object's size, for Verify.
 func objectSize(ctx context.Context, cfg *runbook.Config, bucket, key string) (int64, error) {
-	ac, err := probes.AWSConfig(ctx, cfg.AWS)
+	client, err := probes.NewS3(ctx, cfg.AWS)
 	if err != nil {
 		return 0, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, probes.AWSTimeout)
 	defer cancel()
-	head, err := probes.S3Client(ac, cfg.AWS).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	head, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		return 0, fmt.Errorf("HeadObject s3://%s/%s: %s", bucket, key, probes.ExplainAWS(err))
 	}

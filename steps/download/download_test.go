@@ -22,8 +22,8 @@ import (
 	"github.com/cutover/cutover/lab/awsstub"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/zone"
+	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
-	"github.com/cutover/cutover/steps/export"
 	"github.com/cutover/cutover/steps/snapshot"
 )
 
@@ -76,7 +76,7 @@ func newWorld(t *testing.T) *world {
 	cfg := &runbook.Config{Dir: dir, Journal: filepath.Join(dir, "cutover.journal"),
 		Source: runbook.Endpoint{Kind: "elasticache"}, AWS: runbook.AWS{Region: "us-east-1", Endpoint: stub.URL()},
 		S3: runbook.S3{Bucket: "lab-backups"}}
-	api, err := export.S3Client(context.Background(), cfg)
+	api, err := probes.NewS3(context.Background(), cfg.AWS)
 	if err != nil {
 		t.Fatal(err)
 	}

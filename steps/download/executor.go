@@ -16,7 +16,6 @@ import (
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
-	"github.com/cutover/cutover/steps/export"
 	"github.com/cutover/cutover/steps/rdb"
 	"github.com/cutover/cutover/steps/snapshot"
 )
@@ -76,7 +75,7 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	api, err := export.S3Client(ctx, env.Config)
+	api, err := probes.NewS3(ctx, env.Config.AWS)
 	if err != nil {
 		return runbook.Result{}, err
 	}

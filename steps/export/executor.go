@@ -43,24 +43,6 @@ func (e *Executor) poll() time.Duration {
 	return 5 * time.Second
 }
 
-// S3Client is an S3 client for the config: the normal credential chain,
-// and for the lab's endpoint path-style addressing and checksums only when
-// required (what its stand-in supports).
-func S3Client(ctx context.Context, cfg *runbook.Config) (*s3.Client, error) {
-	ac, err := probes.AWSConfig(ctx, cfg.AWS)
-	if err != nil {
-		return nil, err
-	}
-	return s3.NewFromConfig(ac, func(o *s3.Options) {
-		o.BaseEndpoint = probes.AWSEndpoint(cfg.AWS)
-		if cfg.AWS.Endpoint != "" {
-			o.UsePathStyle = true
-			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		}
-	}), nil
-}
-
 // Keys are the objects an export of the snapshot name writes, one per
 // shard.
 func Keys(name string, shards int) []string {
@@ -130,7 +112,7 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	api, err := S3Client(ctx, env.Config)
+	api, err := probes.NewS3(ctx, env.Config.AWS)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -151,7 +133,7 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	if len(present) == len(j.keys) {
 		env.Logf("every object of %s is already in s3://%s: not exporting again", j.snapshot, j.bucket)
 	} else {
-		ec, err := elastiCache(ctx, env.Config)
+		ec, err := probes.NewElastiCache(ctx, env.Config.AWS)
 		if err != nil {
 			return runbook.Result{}, err
 		}
@@ -231,7 +213,7 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	api, err := S3Client(ctx, env.Config)
+	api, err := probes.NewS3(ctx, env.Config.AWS)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -249,14 +231,6 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 		return runbook.Result{Summary: "not exported yet: " + strings.Join(missing, ", ") + " missing"}, nil
 	}
 	return result(j, nil, present), nil
-}
-
-func elastiCache(ctx context.Context, cfg *runbook.Config) (*elasticache.Client, error) {
-	ac, err := probes.AWSConfig(ctx, cfg.AWS)
-	if err != nil {
-		return nil, err
-	}
-	return elasticache.NewFromConfig(ac, func(o *elasticache.Options) { o.BaseEndpoint = probes.AWSEndpoint(cfg.AWS) }), nil
 }
 
 // call runs one API call with its own timeout.

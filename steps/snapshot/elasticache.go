@@ -34,17 +34,9 @@ func (e *Executor) planElastiCache(cfg *runbook.Config) runbook.Plan {
 	}
 }
 
-func elastiCache(ctx context.Context, cfg *runbook.Config) (*elasticache.Client, error) {
-	ac, err := probes.AWSConfig(ctx, cfg.AWS)
-	if err != nil {
-		return nil, err
-	}
-	return elasticache.NewFromConfig(ac, func(o *elasticache.Options) { o.BaseEndpoint = probes.AWSEndpoint(cfg.AWS) }), nil
-}
-
 func (e *Executor) runElastiCache(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
 	cfg := env.Config
-	api, err := elastiCache(ctx, cfg)
+	api, err := probes.NewElastiCache(ctx, cfg.AWS)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -155,7 +147,7 @@ func Shards(s types.Snapshot) int {
 }
 
 func (e *Executor) verifyElastiCache(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	api, err := elastiCache(ctx, env.Config)
+	api, err := probes.NewElastiCache(ctx, env.Config.AWS)
 	if err != nil {
 		return runbook.Result{}, err
 	}
