@@ -162,7 +162,8 @@ func (e *Engine) Env(operator string, options map[string]string, log func(string
 	return &Env{Config: e.Config, State: &st, Operator: operator, Options: options, Log: log}
 }
 
-// Plan asks a step's executor for its plan.
+// Plan asks a step's executor for its plan, scrubbed of secrets: the
+// confirm dialog shows it as it is.
 func (e *Engine) Plan(ctx context.Context, id string, env *Env) (Plan, error) {
 	s := e.RB.Step(id)
 	if s == nil {
@@ -174,7 +175,8 @@ func (e *Engine) Plan(ctx context.Context, id string, env *Env) (Plan, error) {
 	if s.Exec == nil {
 		return Plan{}, fmt.Errorf("%s has no executor in this build", id)
 	}
-	return s.Exec.Plan(ctx, env)
+	p, err := s.Exec.Plan(ctx, env)
+	return e.Redact.ScrubPlan(p), err
 }
 
 // Request is an operator's go-ahead for a run.

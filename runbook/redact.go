@@ -88,3 +88,24 @@ func (r *Redactor) Scrub(s string) string {
 
 // ScrubBytes is Scrub for a byte slice (a journal line, a log record).
 func (r *Redactor) ScrubBytes(b []byte) []byte { return []byte(r.Scrub(string(b))) }
+
+// ScrubPlan is Scrub for every text of a plan, which is shown before it is
+// journaled.
+func (r *Redactor) ScrubPlan(p Plan) Plan {
+	p.Summary = r.Scrub(p.Summary)
+	p.Resource = r.Scrub(p.Resource)
+	scrubAll := func(xs []string) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = r.Scrub(x)
+		}
+		return out
+	}
+	if p.Calls != nil {
+		p.Calls = scrubAll(p.Calls)
+	}
+	if p.Warnings != nil {
+		p.Warnings = scrubAll(p.Warnings)
+	}
+	return p
+}

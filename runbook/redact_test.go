@@ -145,3 +145,31 @@ func TestSecretsNeverReachTheJournal(t *testing.T) {
 		t.Fatalf("the redacted journal does not replay: %v", err)
 	}
 }
+
+// planLeak is an executor whose plan quotes a secret.
+type planLeak struct {
+	fakeExec
+	secret string
+}
+
+func (p *planLeak) Plan(context.Context, *Env) (Plan, error) {
+	return Plan{Summary: "AUTH " + p.secret, Resource: "r-" + p.secret, Calls: []string{"AUTH " + p.secret}, Warnings: []string{p.secret}}, nil
+}
+
+func TestPlanIsScrubbedBeforeItIsShown(t *testing.T) {
+	cfg := testConfig(t)
+	rb := New()
+	leak := &planLeak{secret: cfg.Target.Secret.Value}
+	if err := rb.Attach(map[string]Executor{"inventory.discover": leak}); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := openEngine(t, cfg, rb)
+	p, err := e.Plan(context.Background(), "inventory.discover", e.Env(op, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(p)
+	if strings.Contains(string(b), leak.secret) || !strings.Contains(p.Calls[0], Redacted) {
+		t.Errorf("plan not scrubbed: %s", b)
+	}
+}
