@@ -92,7 +92,7 @@ func cacheCluster(ctx context.Context, ec *elasticache.Client, id string) (ectyp
 		return ectypes.CacheCluster{}, fmt.Errorf("DescribeCacheClusters %s: %s", id, ExplainAWS(err))
 	}
 	if len(out.CacheClusters) == 0 {
-		return ectypes.CacheCluster{}, fmt.Errorf("cache cluster %s not found", id)
+		return ectypes.CacheCluster{}, fmt.Errorf("cache cluster %s, a member of the replication group, is not listed: it may be being replaced; run the check again in a few minutes", id)
 	}
 	return out.CacheClusters[0], nil
 }

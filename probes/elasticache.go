@@ -52,7 +52,7 @@ func primaryMember(rg ectypes.ReplicationGroup) (string, error) {
 	if len(rg.MemberClusters) > 0 {
 		return rg.MemberClusters[0], nil
 	}
-	return "", fmt.Errorf("replication group %s has no member clusters", aws.ToString(rg.ReplicationGroupId))
+	return "", fmt.Errorf("replication group %s has no member clusters yet: wait until its status is available, or check source.replication_group", aws.ToString(rg.ReplicationGroupId))
 }
 
 // ExplainAWS is one line for an AWS API error: its code and message.
