@@ -11,6 +11,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -79,13 +80,16 @@ func run(args []string, s stdio) (code int) {
 			}
 		}
 	}()
+	// Without a config loaded, the redactor still removes URL credentials
+	// and AWS keys from what an error quotes.
+	var scrub *runbook.Redactor
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(s.err, "cutover: %v (see cutover --help)\n", err)
+		fmt.Fprintf(s.err, "cutover: %s (see cutover --help)\n", scrub.Scrub(err.Error()))
 		return 2
 	}
 	if err := ctx.Run(s); err != nil {
-		fmt.Fprintln(s.err, "cutover:", err)
+		fmt.Fprintln(s.err, "cutover:", scrub.Scrub(err.Error()))
 		var ee *exitError
 		if errors.As(err, &ee) {
 			return ee.code
