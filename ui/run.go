@@ -83,10 +83,10 @@ func startRun(eng *runbook.Engine, id string, req runbook.Request) (*run, tea.Cm
 			r.msgs <- logMsg{step: id, line: logLine{at: time.Now(), text: id + ": " + line}}
 		}
 		report := func(p runbook.Progress) {
-			p.Message = eng.Redact.Scrub(p.Message)
 			// About ten a second reach the screen; the last always does.
 			if now := time.Now(); now.Sub(lastSent) >= 100*time.Millisecond || (p.Total > 0 && p.Done >= p.Total) {
 				lastSent = now
+				p.Message = eng.Redact.Scrub(p.Message)
 				select {
 				case r.msgs <- progressMsg{step: id, p: p, at: now}:
 				default:
