@@ -72,6 +72,9 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 		l.Keys = DefaultKeys
 	}
 	l.Keys = max(l.Keys, 0)
+	if err := servers.CheckBinaries(); err != nil {
+		return nil, err
+	}
 	if err := l.claimDir(opts.Dir); err != nil {
 		return nil, err
 	}

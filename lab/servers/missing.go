@@ -23,3 +23,14 @@ func lookBinary(name string) (string, error) {
 	}
 	return path, nil
 }
+
+// CheckBinaries reports the first of redis-server and redis-sentinel that
+// is missing, so a lab can refuse before it starts anything.
+func CheckBinaries() error {
+	for _, b := range []string{"redis-server", "redis-sentinel"} {
+		if _, err := lookBinary(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
