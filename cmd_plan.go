@@ -48,6 +48,11 @@ func (c *planCmd) Run(s stdio) error {
 			for _, o := range step.Options {
 				fmt.Fprintf(s.out, "    option %-16s %s\n", o.ID, o.Title)
 			}
+			if step.Suggest != nil {
+				if opt, why := step.Suggest(st.Facts); opt != "" {
+					fmt.Fprintf(s.out, "    suggested: %s (%s)\n", opt, why)
+				}
+			}
 			if step.Kind == runbook.Action && eff != runbook.NotApplied {
 				c.printPlan(s, eng, step, op)
 			}

@@ -46,6 +46,14 @@ func newRunbook(steps []*Step) *Runbook {
 	return rb
 }
 
+// fromFact suggests the option a recorded fact's value maps to.
+func fromFact(fact string, byValue map[string][2]string) func(map[string]string) (string, string) {
+	return func(f map[string]string) (string, string) {
+		s := byValue[f[fact]]
+		return s[0], s[1]
+	}
+}
+
 func opts(pairs ...string) []Option {
 	var o []Option
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -65,19 +73,42 @@ func New() *Runbook {
 			About: "Reads the replication group from the ElastiCache API (or INFO for a self-managed source): engine and version, node type, cluster mode and shards, auth mode, in-transit and at-rest encryption, Multi-AZ and automatic failover, Global Datastore membership, snapshot retention and window, and the parameter group values that differ from the defaults. Every later decision is filled in from what it finds."},
 		{ID: "inventory.auth", Phase: "inventory", Kind: Decision, Title: "Authentication on the target", Needs: []string{"inventory.discover"},
 			About:   "ElastiCache IAM auth tokens and AUTH tokens have no self-managed equivalent; pick how clients will authenticate to the target.",
-			Options: opts("requirepass", "requirepass: one shared password", "acl", "ACL users per application (Redis 6+)")},
+			Options: opts("requirepass", "requirepass: one shared password", "acl", "ACL users per application (Redis 6+)"),
+			Suggest: fromFact("inventory.discover.auth", map[string][2]string{
+				"rbac":  {"acl", "the source uses RBAC user groups: ACL users carry them over"},
+				"token": {"requirepass", "the source uses one AUTH token"},
+				"none":  {"requirepass", "the source has no auth: add at least a password"},
+			})},
 		{ID: "inventory.tls", Phase: "inventory", Kind: Decision, Title: "Encryption in transit", Needs: []string{"inventory.discover"},
 			About:   "ElastiCache encrypts in transit natively; self-managed Redis needs its own certificates.",
-			Options: opts("tls", "TLS with our own certificates", "plaintext", "plaintext inside the private network (recorded risk)")},
+			Options: opts("tls", "TLS with our own certificates", "plaintext", "plaintext inside the private network (recorded risk)"),
+			Suggest: fromFact("inventory.discover.transit_encryption", map[string][2]string{
+				"true":  {"tls", "the source encrypts in transit: clients already speak TLS"},
+				"false": {"plaintext", "the source is plaintext today"},
+			})},
 		{ID: "inventory.ha", Phase: "inventory", Kind: Decision, Title: "High availability", Needs: []string{"inventory.discover"},
 			About:   "ElastiCache promotes a replica on failure and spreads replicas across zones; choose what does that now.",
-			Options: opts("sentinel", "Sentinel: primary + replicas across zones + 3 sentinels", "cluster", "Redis Cluster: shards with a replica each")},
+			Options: opts("sentinel", "Sentinel: primary + replicas across zones + 3 sentinels", "cluster", "Redis Cluster: shards with a replica each"),
+			Suggest: fromFact("inventory.discover.cluster_mode", map[string][2]string{
+				"enabled":  {"cluster", "the source runs in cluster mode: clients are cluster-aware"},
+				"disabled": {"sentinel", "the source is one shard with automatic failover"},
+			})},
 		{ID: "inventory.monitoring", Phase: "inventory", Kind: Decision, Title: "Monitoring", Needs: []string{"inventory.discover"},
 			About:   "CloudWatch metrics stop at the cutover; the mapping table shows which INFO field replaces each.",
 			Options: opts("exporter", "INFO + redis_exporter + Prometheus/Grafana", "other", "another monitoring stack (name it in the reason)")},
 		{ID: "inventory.backup", Phase: "inventory", Kind: Decision, Title: "Backups", Needs: []string{"inventory.discover"},
 			About:   "ElastiCache takes daily snapshots; self-managed needs BGSAVE, a schedule and object storage, or an explicit decision that the cache is rebuildable.",
-			Options: opts("bgsave-s3", "BGSAVE on a schedule, uploaded to object storage", "none", "no backups: the cache is rebuilt from the database")},
+			Options: opts("bgsave-s3", "BGSAVE on a schedule, uploaded to object storage", "none", "no backups: the cache is rebuilt from the database"),
+			Suggest: func(f map[string]string) (string, string) {
+				switch v, ok := f["inventory.discover.snapshot_retention"]; {
+				case !ok:
+					return "", ""
+				case v == "0":
+					return "none", "the source keeps no automatic snapshots today"
+				default:
+					return "bgsave-s3", "the source keeps automatic snapshots for " + v + " day(s)"
+				}
+			}},
 		{ID: "inventory.global", Phase: "inventory", Kind: Decision, Title: "Global Datastore replacement", Needs: []string{"inventory.discover"},
 			When:    When{Fact: "inventory.discover.global_datastore", FactValue: "true"},
 			About:   "Self-managed Redis has no native cross-region replication; decide what replaces the Global Datastore.",

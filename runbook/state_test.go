@@ -194,3 +194,30 @@ func TestAttach(t *testing.T) {
 		t.Fatalf("attach failed: %v", err)
 	}
 }
+
+func TestDecisionsSuggestFromDiscoveredFacts(t *testing.T) {
+	rb := New()
+	for _, c := range []struct {
+		step, fact, value, want string
+	}{
+		{"inventory.auth", "inventory.discover.auth", "rbac", "acl"},
+		{"inventory.auth", "inventory.discover.auth", "token", "requirepass"},
+		{"inventory.auth", "inventory.discover.auth", "none", "requirepass"},
+		{"inventory.tls", "inventory.discover.transit_encryption", "true", "tls"},
+		{"inventory.tls", "inventory.discover.transit_encryption", "false", "plaintext"},
+		{"inventory.ha", "inventory.discover.cluster_mode", "enabled", "cluster"},
+		{"inventory.ha", "inventory.discover.cluster_mode", "disabled", "sentinel"},
+		{"inventory.backup", "inventory.discover.snapshot_retention", "0", "none"},
+		{"inventory.backup", "inventory.discover.snapshot_retention", "7", "bgsave-s3"},
+		{"inventory.backup", "unrelated", "x", ""},
+		{"inventory.tls", "inventory.discover.transit_encryption", "maybe", ""},
+	} {
+		got, why := rb.Step(c.step).Suggest(map[string]string{c.fact: c.value})
+		if got != c.want || (got != "" && why == "") {
+			t.Errorf("%s with %s=%s: suggested %q (%q), want %q", c.step, c.fact, c.value, got, why, c.want)
+		}
+		if got != "" && !slices.ContainsFunc(rb.Step(c.step).Options, func(o Option) bool { return o.ID == got }) {
+			t.Errorf("%s suggests %q, which is not one of its options", c.step, got)
+		}
+	}
+}

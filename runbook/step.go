@@ -66,8 +66,11 @@ type Step struct {
 	// finished (decommission: 7 days after the swap).
 	Wait    *Wait
 	When    When
-	About   string      // what it proves or does, one paragraph
-	Options []Option    // decision steps
+	About   string   // what it proves or does, one paragraph
+	Options []Option // decision steps
+	// Suggest proposes a decision's option from the facts recorded so far
+	// (what inventory.discover found); "" when it has nothing to go on.
+	Suggest func(facts map[string]string) (option, why string)
 	RunOpts []RunOption // action knobs
 	Exec    Executor    // nil for decisions and manual steps
 }

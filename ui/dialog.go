@@ -101,14 +101,26 @@ func newReasonDialog(kind dialogKind, s *runbook.Step, title, label string) *dia
 	return &dialog{kind: kind, step: s, title: title, fields: []field{textField("text", label, "")}}
 }
 
-func newDecide(s *runbook.Step, current string) *dialog {
+// newDecide preselects the current choice, else what the discovered
+// facts suggest (and says why).
+func newDecide(s *runbook.Step, st runbook.State) *dialog {
 	f := field{name: "choice", label: "Option", choices: s.Options}
+	body := []string{s.About}
+	pick := st.Get(s.ID).Choice
+	if s.Suggest != nil {
+		if opt, why := s.Suggest(st.Facts); opt != "" {
+			body = append(body, "Suggested: "+opt+" ("+why+")")
+			if pick == "" {
+				pick = opt
+			}
+		}
+	}
 	for i, o := range s.Options {
-		if o.ID == current {
+		if o.ID == pick {
 			f.sel = i
 		}
 	}
-	d := &dialog{kind: dlgDecide, step: s, title: "Decide " + s.ID + ": " + s.Title, body: []string{s.About}}
+	d := &dialog{kind: dlgDecide, step: s, title: "Decide " + s.ID + ": " + s.Title, body: body}
 	d.fields = []field{f, textField("text", "Reason (recorded in the journal)", "")}
 	return d
 }

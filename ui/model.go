@@ -315,7 +315,7 @@ func (m *Model) act(s *runbook.Step) tea.Cmd {
 	}
 	switch s.Kind {
 	case runbook.Decision:
-		m.dialog = newDecide(s, m.state.Get(s.ID).Choice)
+		m.dialog = newDecide(s, m.state)
 		return m.dialog.open()
 	case runbook.Manual:
 		m.dialog = newReasonDialog(dlgTick, s, "Tick "+s.ID+": "+s.Title, "What was done? (note for the journal)")

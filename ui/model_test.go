@@ -430,3 +430,29 @@ func TestReplicaBannerAfterDrill(t *testing.T) {
 		t.Fatalf("banner after the swap was re-run:\n%s", f.screen())
 	}
 }
+
+func TestDecideDialogPreselectsTheSuggestion(t *testing.T) {
+	f := newFixture(t, 120, 40)
+	// inventory.discover's facts, as a run would record them.
+	for _, ev := range []runbook.Event{
+		{Type: runbook.EvStart, Step: "inventory.discover", Operator: "alice"},
+		{Type: runbook.EvSucceed, Step: "inventory.discover", Operator: "alice", Result: &runbook.Result{OK: true, Summary: "found",
+			Outputs: map[string]string{"transit_encryption": "true"}}},
+	} {
+		if _, err := f.eng.Record(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.m.state = f.eng.State()
+	f.focus("inventory.tls")
+	f.press(t, "enter")
+	if f.m.dialog == nil || f.m.dialog.fields[0].value() != "tls" || !strings.Contains(f.screen(), "Suggested: tls") {
+		t.Fatalf("the suggestion is not preselected:\n%s", f.screen())
+	}
+	f.press(t, "tab")
+	f.typeText(t, "the clients already speak TLS")
+	f.press(t, "enter")
+	if got := f.eng.State().Get("inventory.tls"); got.Choice != "tls" || got.Reason != "the clients already speak TLS" {
+		t.Fatalf("recorded %+v", got)
+	}
+}
