@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -98,6 +99,17 @@ func (p *process) kill() {
 func (p *process) abort() {
 	p.kill()
 	<-p.done
+	p.removePidFile()
+}
+
+// removePidFile removes the pid file if it still names this process: a
+// server started again from the same config (the failover drill restarts a
+// killed primary) has written its own pid there, and KillStale needs it.
+func (p *process) removePidFile() {
+	data, err := os.ReadFile(p.pidFile)
+	if err == nil && strings.TrimSpace(string(data)) != strconv.Itoa(p.cmd.Process.Pid) {
+		return
+	}
 	_ = os.Remove(p.pidFile)
 }
 
@@ -143,7 +155,7 @@ func (p *process) stop(graceful func()) {
 			<-p.done
 		}
 	}
-	_ = os.Remove(p.pidFile)
+	p.removePidFile()
 }
 
 // logTail returns the last lines of the server's log and output files as one
