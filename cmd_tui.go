@@ -33,7 +33,7 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 		Engine: eng, Operator: op, Notes: notes,
 		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
 		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
-		Mapping: ui.NewMapping(cloudWatch(ctx, cfg)),
+		Mapping: ui.NewMapping(cloudWatch(cfg)),
 		Log:     logf,
 		Hooks:   labHooks(cfg),
 	})
@@ -46,14 +46,22 @@ func sourcePoller(cfg *runbook.Config) ui.Poller { return probes.SourcePoller(cf
 func targetPoller(cfg *runbook.Config) ui.Poller { return probes.TargetPoller(cfg) }
 
 // cloudWatch reads the source's CloudWatch metrics when the source is an
-// ElastiCache cluster; nil otherwise (the mapping shows "-").
-func cloudWatch(ctx context.Context, cfg *runbook.Config) ui.CloudWatchFunc {
+// ElastiCache cluster; nil otherwise (the mapping shows "-"). The client
+// is made on the first read, off the Update loop: finding the primary
+// node is an AWS call, and the console must not wait for it to start.
+func cloudWatch(cfg *runbook.Config) ui.CloudWatchFunc {
 	if cfg.Source.Kind != "elasticache" {
 		return nil
 	}
-	cw, err := probes.NewCloudWatch(ctx, cfg)
-	if err != nil {
-		return func(context.Context) (map[string]float64, error) { return nil, err }
+	var cw *probes.CloudWatch
+	return func(ctx context.Context) (map[string]float64, error) {
+		if cw == nil {
+			c, err := probes.NewCloudWatch(ctx, cfg)
+			if err != nil {
+				return nil, err
+			}
+			cw = c
+		}
+		return cw.Fetch(ctx)
 	}
-	return cw.Fetch
 }
