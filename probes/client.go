@@ -80,11 +80,19 @@ func Client(ep runbook.Endpoint, purpose string, opts ...Option) *redis.Client {
 			o.TLSConfig = tc
 		}
 	}
-	if !s.noAuth {
+	switch {
+	case s.noAuth:
+	case ep.IAM:
+		o.CredentialsProviderContext = iamCredentials(ep)
+	default:
 		o.Username, o.Password = ep.Username, ep.Secret.Value
 	}
 	c := redis.NewClient(o)
-	c.AddHook(explainHook{role: roleOf(ep), secret: secretField(roleOf(ep), ep.Secret), user: ep.Username != "", addr: o.Addr})
+	secret := secretField(roleOf(ep), ep.Secret)
+	if ep.IAM {
+		secret = "the IAM token: the user's elasticache:Connect permission and your AWS credentials"
+	}
+	c.AddHook(explainHook{role: roleOf(ep), secret: secret, user: ep.Username != "", addr: o.Addr})
 	return c
 }
 

@@ -45,6 +45,11 @@ type Endpoint struct {
 	Secret           Secret `yaml:",inline"`
 	ReplicationGroup string `yaml:"replication_group"`
 	TLS              TLS    `yaml:"tls"`
+	// IAM authenticates to an ElastiCache source with short-lived IAM
+	// tokens (a SigV4-presigned connect request) instead of a password.
+	IAM bool `yaml:"iam"`
+	// AWS is the config's aws section, copied here for IAM tokens.
+	AWS AWS `yaml:"-"`
 }
 
 // Target is the self-managed side.
@@ -268,7 +273,11 @@ func (v *validator) config(c *Config) {
 	}
 	v.oneOf("source.kind", c.Source.Kind, "elasticache", "redis")
 	v.redisURL("source.url", c.Source.URL)
-	v.secret("source", &c.Source.Secret, true)
+	if c.Source.IAM {
+		v.iam(c)
+	} else {
+		v.secret("source", &c.Source.Secret, true)
+	}
 	v.tls("source.tls", c.Source)
 	if c.Source.Kind == "elasticache" {
 		if c.Source.ReplicationGroup == "" {
@@ -287,6 +296,9 @@ func (v *validator) config(c *Config) {
 	}
 	v.secret("target", &c.Target.Secret, true)
 	v.tls("target.tls", c.Target.Endpoint)
+	if c.Target.IAM {
+		v.fail("target.iam", "only an elasticache source uses IAM authentication; the target takes password_env or password_file")
+	}
 	if c.Target.ReplicationGroup != "" {
 		v.fail("target.replication_group", "the target is self-managed and has no replication group")
 	}
@@ -333,6 +345,23 @@ func (v *validator) config(c *Config) {
 	if c.Lab != nil && c.Lab.ControlURL == "" {
 		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}
+}
+
+// iam checks an IAM-authenticated source: ElastiCache, a user, TLS, and
+// no password besides.
+func (v *validator) iam(c *Config) {
+	src := &c.Source
+	switch {
+	case src.Kind != "elasticache":
+		v.fail("source.iam", "IAM authentication exists only for an elasticache source")
+	case src.Username == "":
+		v.fail("source.username", "missing; IAM authentication connects as an ElastiCache user (its user ID)")
+	case !strings.HasPrefix(src.URL, "rediss://"):
+		v.fail("source.url", "IAM authentication needs in-transit encryption: use a rediss:// URL")
+	case src.Secret.Inline != "" || src.Secret.Env != "" || src.Secret.File != "":
+		v.fail("source.iam", "IAM tokens replace the password: remove the password settings")
+	}
+	src.AWS = c.AWS
 }
 
 func (v *validator) oneOf(field, val string, allowed ...string) {
