@@ -3,22 +3,12 @@ package probes
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/cutover/cutover/runbook"
 )
 
-// Bytes renders a byte count as B, KB, MB or GB (powers of 1024, as INFO's
-// *_human fields do).
-func Bytes(n float64) string {
-	const k = 1024
-	switch {
-	case n >= k*k*k:
-		return fmt.Sprintf("%.2f GB", n/(k*k*k))
-	case n >= k*k:
-		return fmt.Sprintf("%.1f MB", n/(k*k))
-	case n >= k:
-		return fmt.Sprintf("%.1f KB", n/k)
-	}
-	return fmt.Sprintf("%.0f B", n)
-}
+// Bytes renders a byte count the way the rest of cutover does.
+func Bytes(n float64) string { return runbook.Amount(int64(n), "bytes") }
 
 // Count renders a number without a fraction when it has none.
 func Count(v float64) string {

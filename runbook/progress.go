@@ -14,7 +14,9 @@ func FormatProgress(p Progress) string {
 	return s
 }
 
-// Amount renders a count in its unit: bytes in KB/MB/GB, others as is.
+// Amount renders a count in its unit: bytes as B, KB, MB or GB in powers
+// of 1024 (as INFO's *_human fields do, so every byte figure cutover shows
+// reads the same), others as is.
 func Amount(n int64, unit string) string {
 	if unit != "bytes" {
 		if unit == "" {
@@ -22,7 +24,7 @@ func Amount(n int64, unit string) string {
 		}
 		return fmt.Sprintf("%d %s", n, unit)
 	}
-	const k = 1000
+	const k = 1024
 	switch {
 	case n >= k*k*k:
 		return fmt.Sprintf("%.2f GB", float64(n)/(k*k*k))
