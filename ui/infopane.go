@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -182,7 +183,7 @@ func (p *Pane) render(w int) []string {
 		maxmem = "max " + runbook.Amount(in.MaxMemory, "bytes") + " " + in.MaxMemoryPolicy
 	}
 	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %s", "", maxmem), w)))
-	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %d (with TTL %d)", "keys", in.Keys(), in.Expires()), w)))
+	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %s (with TTL %s)", "keys", grouped(in.Keys()), grouped(in.Expires())), w)))
 	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s %d   new/s %s   cpu %s", "clients", in.ConnectedClients, rate(r.NewConnsPerSec, r.Valid), cpu(r)), w)))
 	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s evicted %s  expired %s", "keys/s", rate(r.EvictionsPerSec, r.Valid), rate(r.ExpiredPerSec, r.Valid)), w)))
 	out = append(out, val.Render(truncate(fmt.Sprintf("%-9s in %s/s  out %s/s", "network", runbook.Amount(int64(r.NetInPerSec), "bytes"), runbook.Amount(int64(r.NetOutPerSec), "bytes")), w)))
@@ -255,4 +256,19 @@ func cpu(r probes.Rates) string {
 
 func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+}
+
+// grouped writes a count with thousands separators: 1,250,000 reads at a
+// glance at 2 a.m., 1250000 does not.
+func grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
 }

@@ -456,3 +456,11 @@ func TestDecideDialogPreselectsTheSuggestion(t *testing.T) {
 		t.Fatalf("recorded %+v", got)
 	}
 }
+
+func TestGrouped(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1250000: "1,250,000", -45000: "-45,000"} {
+		if got := grouped(n); got != want {
+			t.Errorf("grouped(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
