@@ -72,6 +72,7 @@ func (l *Lab) startAWS() error {
 		Buckets:        map[string]string{Bucket: Region},
 		GrantedBuckets: []string{Bucket},
 		Extra:          l.control(),
+		SampleEvery:    10 * time.Second,
 	}
 	// 4566 is the port AWS stand-ins customarily use; any will do.
 	cfg.Addr = l.Block.Host(hostAWS) + ":4566"

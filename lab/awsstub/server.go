@@ -58,6 +58,7 @@ type Config struct {
 	BucketPolicies map[string]string // bucket name -> bucket policy JSON (GetBucketPolicy)
 
 	SnapshotDelay time.Duration // how long a snapshot stays "creating" (and an export "exporting"); default 2s
+	SampleEvery   time.Duration // when set, INFO is sampled this often for CloudWatch's rates
 	ChangeDelay   time.Duration // how long a Route53 change stays PENDING; default 1s
 
 	Extra http.Handler // serves /_lab/... (paths keep the prefix)
@@ -116,7 +117,31 @@ func Start(cfg Config) (*Server, error) {
 	s.url = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() { _ = s.http.Serve(ln) }()
+	if cfg.SampleEvery > 0 {
+		go s.sampleInfo(cfg.SampleEvery)
+	}
 	return s, nil
+}
+
+// sampleInfo reads the source's INFO now and then, as CloudWatch collects
+// all the time: the first GetMetricData then covers recent traffic, not
+// everything since the server started (the lab's seeding, say).
+func (s *Server) sampleInfo(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+		text, err := s.cfg.Info(ctx)
+		cancel()
+		if err == nil {
+			s.cw.add(parseInfo(s.cfg.now(), text))
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (c *Config) setDefaults() error {
