@@ -9,6 +9,7 @@ import (
 // first query's rates cover recent traffic rather than the server's life.
 func TestSampleEveryCollectsInBackground(t *testing.T) {
 	l := newLab(t, func(c *Config) { c.SampleEvery = 20 * time.Millisecond })
+	l.info.set("# Stats\r\ntotal_commands_processed:100\r\n")
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		l.srv.cw.mu.Lock()
