@@ -73,6 +73,9 @@ func replicate(ctx context.Context, opt *redis.Options, syncCmd string, w io.Wri
 			return 0, withCtx(ctx, fmt.Errorf("AUTH: %w", err))
 		}
 	}
+	// Named like every cutover connection, so CLIENT LIST tells it from
+	// a real replica; a server that refuses the name is no reason to stop.
+	_ = c.expectOK("CLIENT", "SETNAME", "cutover-snapshot")
 	if err := c.expectOK("REPLCONF", "capa", "eof"); err != nil {
 		return 0, withCtx(ctx, fmt.Errorf("REPLCONF capa eof: %w", err))
 	}
