@@ -31,6 +31,8 @@ type Pane struct {
 	last     probes.Sample
 	lines    []string // rendered body, rebuilt only when a sample arrives
 	linesW   int
+	addr     string // the server that last answered
+	downWhy  string // why it is unreachable, "" while it answers
 }
 
 // NewPane polls p every interval; a nil poller shows "not configured".
@@ -87,12 +89,33 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 	p.last = msg.sample
 	p.hist.Add(msg.sample)
 	p.lines = nil
+	m.logPoll(p, msg.sample)
 	wait := p.interval
 	if !msg.sample.Time.IsZero() {
 		wait -= msg.sample.Latency
 	}
 	tag := p.tag
 	return tea.Tick(max(wait, 50*time.Millisecond), func(time.Time) tea.Msg { return pollTickMsg{pane: p.name, tag: tag} })
+}
+
+// logPoll puts what changed on the timeline: an endpoint going down (once
+// per distinct reason), coming back, or a pane following a new primary.
+func (m *Model) logPoll(p *Pane, s probes.Sample) {
+	if s.Err != nil {
+		if why := probes.Explain(s.Err); why != p.downWhy {
+			p.downWhy = why
+			m.addLog(1, "%s unreachable: %s; retrying", p.name, why)
+		}
+		return
+	}
+	if p.downWhy != "" {
+		p.downWhy = ""
+		m.addLog(0, "%s answers again at %s", p.name, s.Addr)
+	}
+	if p.addr != "" && s.Addr != p.addr {
+		m.addLog(1, "%s pane now follows %s (was %s)", p.name, s.Addr, p.addr)
+	}
+	p.addr = s.Addr
 }
 
 func (m *Model) onPollTick(msg pollTickMsg) tea.Cmd {

@@ -341,6 +341,22 @@ func TestUnreachableEndpointShowsReason(t *testing.T) {
 	if s := f.screen(); !strings.Contains(s, "unreachable:") || !strings.Contains(s, "retrying") {
 		t.Fatalf("no unreachable line:\n%s", s)
 	}
+	// The timeline says it once, and again when it answers.
+	f.m.Update(f.m.src.poll()())
+	f.m.src.poller.(*infoPoller).err = nil
+	f.m.Update(f.m.src.poll()())
+	var down, back int
+	for _, l := range f.m.log.lines {
+		if strings.HasPrefix(l.text, "source unreachable: ") {
+			down++
+		}
+		if l.text == "source answers again at 127.0.10.1:6379" {
+			back++
+		}
+	}
+	if down != 1 || back != 1 {
+		t.Fatalf("timeline has %d unreachable and %d answers-again lines", down, back)
+	}
 }
 
 func TestQuitAsksWhileRunning(t *testing.T) {
