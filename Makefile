@@ -6,8 +6,10 @@ KEYS    ?= 200000
 
 .PHONY: build lab test deps vet bench screenshots fuzz
 
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o cutover .
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o cutover .
 
 # Real servers and tmux for the tests and the lab, from the OS packages.
 deps:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/alecthomas/kong"
 
@@ -104,6 +105,12 @@ type exitSignal struct{}
 type versionCmd struct{}
 
 func (versionCmd) Run(s stdio) error {
-	fmt.Fprintf(s.out, "cutover %s\n", version)
+	v := version
+	// `go install ...@v1.2.3` records the module version; `make build`
+	// stamps the git commit with -ldflags.
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(s.out, "cutover %s\n", v)
 	return nil
 }
