@@ -14,6 +14,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -49,11 +50,7 @@ aws:
   region: us-east-1
   endpoint: http://%s
 `, closedPort(t, "127.0.0.61"), closedPort(t, "127.0.0.62"), closedPort(t, "127.0.0.63"))
-	// Static fake credentials: the SDK must not go looking for real ones.
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE00000")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
-	t.Setenv("AWS_PROFILE", "")
+	labtest.AWSEnv(t) // the SDK must not go looking for real credentials
 	t.Setenv("CUTOVER_OPERATOR", "")
 	for name, body := range map[string]string{"cutover.yaml": cfg, "source.pw": sourceSecret + "\n", "target.pw": targetSecret + "\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {

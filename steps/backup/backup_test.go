@@ -37,7 +37,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	awsEnv(t)
+	labtest.AWSEnv(t)
 	f := &fixture{target: labtest.Redis(t, labtest.WithPassword(password))}
 	var err error
 	f.aws, err = awsstub.Start(awsstub.Config{
@@ -57,16 +57,6 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.state = runbook.NewState(runbook.New(), "redis", "standalone")
 	return f
-}
-
-func awsEnv(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDLABTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "lab-secret")
-	t.Setenv("AWS_CONFIG_FILE", dir+"/config")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
 }
 
 // seed writes n keys into db 0 and m expiring keys into db 3; in db 0 also

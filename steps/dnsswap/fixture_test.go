@@ -38,7 +38,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	awsEnv(t)
+	labtest.AWSEnv(t)
 	f := &fixture{tp: labtest.Sentinel(t)}
 	f.src = labtest.Redis(t, labtest.WithPassword("source-secret-pw"))
 	f.zones = zone.NewStore()
@@ -69,18 +69,6 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.state = runbook.NewState(runbook.New(), "redis", "sentinel")
 	return f
-}
-
-// awsEnv gives the SDK static credentials and keeps it off the host's AWS
-// files and instance metadata.
-func awsEnv(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDLABTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "lab-secret")
-	t.Setenv("AWS_CONFIG_FILE", dir+"/config")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
 }
 
 func (f *fixture) setRecord(t *testing.T, name, typ, value string, ttl ...int64) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cutover/cutover/lab"
+	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -14,7 +15,7 @@ import (
 // practice lab through the config it writes, and watches its application
 // follow the name after each rolling restart.
 func TestAgainstTheLab(t *testing.T) {
-	awsEnv(t)
+	labtest.AWSEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	l, err := lab.Start(ctx, lab.Options{Dir: t.TempDir(), Keys: 1000})

@@ -60,10 +60,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE00000")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
+	labtest.AWSEnv(t)
 	stub, err := awsstub.Start(awsstub.Config{ReplicationGroupID: "lab-cache", PrimaryEndpoint: "source.lab.internal:6379",
 		Snapshot: func(context.Context, io.Writer) error { return nil },
 		Info:     func(context.Context) (string, error) { return "", nil }, Zones: zone.NewStore(),

@@ -30,10 +30,7 @@ type world struct {
 
 func newWorld(t *testing.T, region, bucket string) *world {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE00000")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
+	labtest.AWSEnv(t)
 	src := labtest.Redis(t, labtest.WithPassword("src-pw"))
 	c := redis.NewClient(&redis.Options{Addr: src.Addr(), Password: src.Password})
 	c.Set(context.Background(), "k", "v", 0)

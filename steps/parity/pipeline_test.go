@@ -26,10 +26,7 @@ import (
 // download -> load -> parity; then every live key of the source must be on
 // the target with its type, value and TTL.
 func TestRDBPathEndToEnd(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE00000")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
+	labtest.AWSEnv(t)
 	ctx := context.Background()
 
 	src := labtest.Redis(t, labtest.WithPassword("src-Secret-e2e"))

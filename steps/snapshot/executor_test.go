@@ -81,10 +81,7 @@ func TestSelfManagedSnapshotSourceDown(t *testing.T) {
 }
 
 func stub(t *testing.T, snap func(context.Context, io.Writer) error) *awsstub.Server {
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEFAKE00000")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
+	labtest.AWSEnv(t)
 	s, err := awsstub.Start(awsstub.Config{ReplicationGroupID: "lab-cache", PrimaryEndpoint: "source.lab.internal:6379",
 		Snapshot: snap, Info: func(context.Context) (string, error) { return "", nil }, Zones: zone.NewStore(),
 		SnapshotDelay: 200 * time.Millisecond})
