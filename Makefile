@@ -9,7 +9,7 @@ KEYS    ?= 200000
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 build:
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o cutover .
+	$(GO) build -ldflags "-X github.com/cutover/cutover/internal/cli.version=$(VERSION)" -o cutover .
 
 # Real servers and tmux for the tests and the lab, from the OS packages.
 deps:

@@ -26,7 +26,7 @@ type limits struct {
 // baselineLimits reads the baseline facts and applies the margins.
 func baselineLimits(st *runbook.State, th runbook.Thresholds) (limits, error) {
 	var l limits
-	raw, ok := st.Facts["inventory.baseline.p99_ms"]
+	raw, ok := st.Facts[runbook.BaselineP99]
 	p99, err := strconv.ParseFloat(raw, 64)
 	if !ok || err != nil {
 		return l, fmt.Errorf("no baseline p99: run inventory.baseline first")
@@ -34,7 +34,7 @@ func baselineLimits(st *runbook.State, th runbook.Thresholds) (limits, error) {
 	l.baseP99 = time.Duration(p99 * float64(time.Millisecond))
 	l.maxP99 = max(time.Duration(float64(l.baseP99)*(1+th.LatencyMargin)), l.baseP99+latencySlack)
 	l.p99Want = fmt.Sprintf("<= %s (baseline %s + %.0f%%, at least +%s)", ms(l.maxP99), ms(l.baseP99), th.LatencyMargin*100, ms(latencySlack))
-	if h, err := strconv.ParseFloat(st.Facts["inventory.baseline.hit_rate"], 64); err == nil {
+	if h, err := strconv.ParseFloat(st.Facts[runbook.BaselineHitRate], 64); err == nil {
 		l.minHit, l.hasHit = h-th.HitRateMargin, true
 		l.hitWant = fmt.Sprintf(">= %.1f%% (baseline %.1f%% - %.1f points)", l.minHit*100, h*100, th.HitRateMargin*100)
 	}

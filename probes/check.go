@@ -11,26 +11,26 @@ import (
 )
 
 // Checks are the read-only executors of the runbook, by step ID.
-func Checks() map[string]runbook.Executor {
-	return map[string]runbook.Executor{
-		"inventory.discover": discoverCheck,
-		"inventory.baseline": baselineCheck,
-		"build.reachable":    reachableCheck,
-		"build.acl":          aclCheck,
-		"build.tls":          tlsCheck,
-		"build.persistence":  persistenceCheck,
-		"build.replication":  replicationCheck,
-		"build.sentinel":     sentinelCheck,
-		"build.cluster":      clusterCheck,
-		"build.memory":       memoryCheck,
-		"build.version":      versionCheck,
-		"build.monitoring":   monitoringCheck,
-		"build.backup":       backupCheck,
-		"migrate.dualwrite":  dualWriteCheck,
-		"cutover.watch":      watchCheck,
-		"verify.connect":     connectCheck,
-		"verify.data":        dataCheck,
-		"verify.performance": performanceCheck,
+func Checks() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{
+		runbook.InventoryDiscover: discoverCheck,
+		runbook.InventoryBaseline: baselineCheck,
+		runbook.BuildReachable:    reachableCheck,
+		runbook.BuildACL:          aclCheck,
+		runbook.BuildTLS:          tlsCheck,
+		runbook.BuildPersistence:  persistenceCheck,
+		runbook.BuildReplication:  replicationCheck,
+		runbook.BuildSentinel:     sentinelCheck,
+		runbook.BuildCluster:      clusterCheck,
+		runbook.BuildMemory:       memoryCheck,
+		runbook.BuildVersion:      versionCheck,
+		runbook.BuildMonitoring:   monitoringCheck,
+		runbook.BuildBackup:       backupCheck,
+		runbook.MigrateDualwrite:  dualWriteCheck,
+		runbook.CutoverWatch:      watchCheck,
+		runbook.VerifyConnect:     connectCheck,
+		runbook.VerifyData:        dataCheck,
+		runbook.VerifyPerformance: performanceCheck,
 	}
 }
 

@@ -78,7 +78,7 @@ func snapshotKeys(st *runbook.State, db int) (int64, bool) {
 	if st == nil {
 		return 0, false
 	}
-	v, ok := st.Facts[fmt.Sprintf("migrate.parity.snapshot_db%d", db)]
+	v, ok := st.Facts[runbook.ParitySnapshotDB(db)]
 	if !ok {
 		return 0, false
 	}

@@ -32,7 +32,7 @@ var memoryCheck = check{
 		src, srcErr := infoOf(ctx, sc, "memory")
 		policy, from := src.MaxMemoryPolicy, "source INFO"
 		if cfg.Source.Kind == "elasticache" {
-			policy, from = env.State.Facts["inventory.discover.maxmemory-policy"], "parameter group"
+			policy, from = env.State.Facts[runbook.DiscoverMaxmemoryPolicy], "parameter group"
 		}
 		switch {
 		case policy != "":

@@ -21,7 +21,7 @@ func labConfig(src, tgt runbook.Endpoint) *runbook.Config {
 	}
 }
 
-func envFor(cfg *runbook.Config, facts map[string]string) *runbook.Env {
+func envFor(cfg *runbook.Config, facts runbook.Facts) *runbook.Env {
 	rb := runbook.New()
 	st := runbook.NewState(rb, cfg.Source.Kind, cfg.Target.Kind)
 	for k, v := range facts {
@@ -31,7 +31,7 @@ func envFor(cfg *runbook.Config, facts map[string]string) *runbook.Env {
 }
 
 // runCheck runs a step's check and its Plan, and returns the result.
-func runCheck(t *testing.T, id string, env *runbook.Env) runbook.Result {
+func runCheck(t *testing.T, id runbook.StepID, env *runbook.Env) runbook.Result {
 	t.Helper()
 	ex := Checks()[id]
 	if ex == nil {

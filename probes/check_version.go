@@ -61,9 +61,9 @@ func engineName(in Info) string {
 }
 
 // discoveredEngine is the source engine as inventory.discover recorded it.
-func discoveredEngine(facts map[string]string) (Info, bool) {
-	v := facts["inventory.discover.version"]
-	switch facts["inventory.discover.engine"] {
+func discoveredEngine(facts runbook.Facts) (Info, bool) {
+	v := facts[runbook.DiscoverVersion]
+	switch facts[runbook.DiscoverEngine] {
 	case "redis":
 		return Info{RedisVersion: v}, v != ""
 	case "valkey":

@@ -175,7 +175,7 @@ func TestMemory(t *testing.T) {
 	// An ElastiCache source's policy comes from discover's fact.
 	ec := labConfig(source(src.Addr(), "pw"), target(good.Addr(), "pw"))
 	ec.Source.Kind = "elasticache"
-	res = runCheck(t, "build.memory", envFor(ec, map[string]string{"inventory.discover.maxmemory-policy": "volatile-lru"}))
+	res = runCheck(t, "build.memory", envFor(ec, runbook.Facts{runbook.DiscoverMaxmemoryPolicy: "volatile-lru"}))
 	wantResult(t, res, false, "maxmemory-policy: allkeys-lru (want volatile-lru (the parameter group's))")
 	res = runCheck(t, "build.memory", envFor(ec, nil))
 	wantResult(t, res, false, "run inventory.discover first")
@@ -191,7 +191,7 @@ func TestVersion(t *testing.T) {
 	}
 	// Source down: the version discover recorded stands in.
 	down := labConfig(source(closedAddr(t), "pw"), target(r.Addr(), "pw"))
-	res = runCheck(t, "build.version", envFor(down, map[string]string{"inventory.discover.engine": "valkey", "inventory.discover.version": "9.0.0"}))
+	res = runCheck(t, "build.version", envFor(down, runbook.Facts{runbook.DiscoverEngine: "valkey", runbook.DiscoverVersion: "9.0.0"}))
 	wantResult(t, res, true, "Valkey 9.0.0 -> Redis 7.0.15: native-command fallback")
 }
 

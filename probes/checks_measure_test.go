@@ -68,14 +68,12 @@ func TestBaselinePerformanceWatch(t *testing.T) {
 	if hit, _ := strconv.ParseFloat(res.Outputs["hit_rate"], 64); res.Outputs["keys"] != "10" || hit < 0.8 || hit > 0.97 {
 		t.Fatalf("outputs %v", res.Outputs)
 	}
-	facts := map[string]string{}
-	for k, v := range res.Outputs {
-		facts["inventory.baseline."+k] = v
-	}
+	facts := runbook.Facts{}
+	facts.Record(runbook.InventoryBaseline, res.Outputs)
 	// Latency on a shared 2-core test machine stalls now and then; a
 	// generous baseline keeps the passing runs about the hit rate. A
 	// frozen server fails p99 below.
-	facts["inventory.baseline.p99_ms"] = "1000.000"
+	facts[runbook.BaselineP99] = "1000.000"
 
 	res = runCheck(t, "verify.performance", envFor(cfg, facts))
 	wantResult(t, res, true, "within the baseline's margins")
@@ -84,7 +82,7 @@ func TestBaselinePerformanceWatch(t *testing.T) {
 	wantResult(t, res, true, "held within the baseline's margins for 2s")
 
 	// A baseline the target cannot meet: a higher hit rate.
-	facts["inventory.baseline.hit_rate"] = "0.9999"
+	facts[runbook.BaselineHitRate] = "0.9999"
 	res = runCheck(t, "verify.performance", envFor(cfg, facts))
 	wantResult(t, res, false, "hit rate: ")
 	wantContains(t, res.Summary, "(want >= 95.0% (baseline 100.0% - 5.0 points))")
@@ -93,8 +91,8 @@ func TestBaselinePerformanceWatch(t *testing.T) {
 	wantResult(t, res, false, "no baseline p99: run inventory.baseline first")
 
 	// The target stalls for 400 ms in the window: p99 is that stall.
-	facts["inventory.baseline.hit_rate"] = "0.9"
-	facts["inventory.baseline.p99_ms"] = "50.000"
+	facts[runbook.BaselineHitRate] = "0.9"
+	facts[runbook.BaselineP99] = "50.000"
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		tgt.Freeze()
@@ -119,7 +117,7 @@ func TestWatchGivesUp(t *testing.T) {
 	traffic(t, tc, 0.5)
 	cfg := labConfig(source(tgt.Addr(), "pw"), target(tgt.Addr(), "pw"))
 	cfg.Thresholds.WatchDuration.Duration = time.Second
-	facts := map[string]string{"inventory.baseline.p99_ms": "0.100", "inventory.baseline.hit_rate": "0.9900"}
+	facts := runbook.Facts{runbook.BaselineP99: "0.100", runbook.BaselineHitRate: "0.9900"}
 	start := time.Now()
 	res := runCheck(t, "cutover.watch", envFor(cfg, facts))
 	wantResult(t, res, false, "held within the margins: 0s of the last 3s")
@@ -131,8 +129,8 @@ func TestWatchGivesUp(t *testing.T) {
 func TestLimits(t *testing.T) {
 	t.Parallel()
 	st := runbook.NewState(runbook.New(), "redis", "standalone")
-	st.Facts["inventory.baseline.p99_ms"] = "4.000"
-	st.Facts["inventory.baseline.hit_rate"] = "0.9"
+	st.Facts[runbook.BaselineP99] = "4.000"
+	st.Facts[runbook.BaselineHitRate] = "0.9"
 	th := runbook.Thresholds{LatencyMargin: 0.25, HitRateMargin: 0.05}
 	l, err := baselineLimits(&st, th)
 	if err != nil {
@@ -145,7 +143,7 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("hit limit %v", l.minHit)
 	}
 	// Tiny baselines get the absolute slack.
-	st.Facts["inventory.baseline.p99_ms"] = "0.100"
+	st.Facts[runbook.BaselineP99] = "0.100"
 	l, _ = baselineLimits(&st, th)
 	if l.maxP99 != 600*time.Microsecond {
 		t.Fatalf("slack limit %s", l.maxP99)
@@ -184,7 +182,7 @@ func TestDataParity(t *testing.T) {
 	// After an RDB move the target is held to the snapshot: keys the
 	// source got later are a warning, not a failure.
 	fill(sc, 0, 2100)
-	moved := map[string]string{"migrate.parity.snapshot_db0": "2000", "migrate.parity.snapshot_db3": "10"}
+	moved := runbook.Facts{runbook.ParitySnapshotDB(0): "2000", runbook.ParitySnapshotDB(3): "10"}
 	res = runCheck(t, "verify.data", envFor(cfg, moved))
 	wantResult(t, res, true, "target holds 2008 keys, source 2110")
 	if e := evidence(t, res, "db0 keys"); e.Want != ">= 1998 (snapshot - 0.10%)" {

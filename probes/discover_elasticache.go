@@ -39,25 +39,25 @@ func (p *proof) discoverElastiCache(ctx context.Context, cfg *runbook.Config) ru
 		p.row("node "+primary, err.Error(), "described", false)
 		return p.done("")
 	}
-	p.found("engine", firstNonEmpty(aws.ToString(rg.Engine), aws.ToString(cc.Engine)))
-	p.found("version", aws.ToString(cc.EngineVersion))
+	p.found(runbook.DiscoverEngine.Name, firstNonEmpty(aws.ToString(rg.Engine), aws.ToString(cc.Engine)))
+	p.found(runbook.DiscoverVersion.Name, aws.ToString(cc.EngineVersion))
 	p.found("node_type", aws.ToString(rg.CacheNodeType))
-	p.found("cluster_mode", clusterMode(rg))
+	p.found(runbook.DiscoverClusterMode.Name, clusterMode(rg))
 	p.found("shards", strconv.Itoa(len(rg.NodeGroups)))
 	if len(rg.NodeGroups) > 0 {
 		p.found("replicas_per_shard", strconv.Itoa(max(0, len(rg.NodeGroups[0].NodeGroupMembers)-1)))
 	}
-	p.found("auth", authMode(rg))
-	p.found("transit_encryption", strconv.FormatBool(aws.ToBool(rg.TransitEncryptionEnabled)))
+	p.found(runbook.DiscoverAuth.Name, authMode(rg))
+	p.found(runbook.DiscoverTransitEncryption.Name, strconv.FormatBool(aws.ToBool(rg.TransitEncryptionEnabled)))
 	p.found("at_rest_encryption", strconv.FormatBool(aws.ToBool(rg.AtRestEncryptionEnabled)))
 	p.found("multi_az", strconv.FormatBool(rg.MultiAZ == ectypes.MultiAZStatusEnabled))
 	p.found("automatic_failover", strconv.FormatBool(rg.AutomaticFailover == ectypes.AutomaticFailoverStatusEnabled))
 	global := rg.GlobalReplicationGroupInfo != nil && aws.ToString(rg.GlobalReplicationGroupInfo.GlobalReplicationGroupId) != ""
-	p.found("global_datastore", strconv.FormatBool(global))
+	p.found(runbook.DiscoverGlobalDatastore.Name, strconv.FormatBool(global))
 	if global {
 		p.warn("the group is in Global Datastore %s: self-managed Redis has no cross-region replication", aws.ToString(rg.GlobalReplicationGroupInfo.GlobalReplicationGroupId))
 	}
-	p.found("snapshot_retention", strconv.Itoa(int(aws.ToInt32(rg.SnapshotRetentionLimit))))
+	p.found(runbook.DiscoverSnapshotRetention.Name, strconv.Itoa(int(aws.ToInt32(rg.SnapshotRetentionLimit))))
 	p.found("snapshot_window", aws.ToString(rg.SnapshotWindow))
 	p.found("primary_cluster", primary)
 	if ep := primaryEndpoint(rg); ep != "" {
@@ -79,7 +79,7 @@ func (p *proof) discoverElastiCache(ctx context.Context, cfg *runbook.Config) ru
 			policy = v
 		}
 	}
-	p.found("maxmemory-policy", policy)
+	p.found(runbook.DiscoverMaxmemoryPolicy.Name, policy)
 	return p.done(fmt.Sprintf("%s %s on %s, %d shard(s), auth %s", p.res.Outputs["engine"], p.res.Outputs["version"],
 		p.res.Outputs["node_type"], len(rg.NodeGroups), p.res.Outputs["auth"]))
 }

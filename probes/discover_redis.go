@@ -43,26 +43,26 @@ func (p *proof) discoverRedis(ctx context.Context, cfg *runbook.Config) runbook.
 	if in.ValkeyVersion != "" {
 		engine, version = "valkey", in.ValkeyVersion
 	}
-	p.found("engine", engine)
-	p.found("version", version)
+	p.found(runbook.DiscoverEngine.Name, engine)
+	p.found(runbook.DiscoverVersion.Name, version)
 	p.found("role", in.Role)
 	mode := "disabled"
 	if in.ClusterEnabled {
 		mode = "enabled"
 	}
-	p.found("cluster_mode", mode)
+	p.found(runbook.DiscoverClusterMode.Name, mode)
 	p.found("replicas", strconv.FormatInt(in.ConnectedSlaves, 10))
 	auth := "token"
 	if cfg.Source.Username != "" {
 		auth = "acl"
 	}
-	p.found("auth", auth)
-	p.found("transit_encryption", strconv.FormatBool(strings.HasPrefix(cfg.Source.URL, "rediss://")))
-	p.found("global_datastore", "false")
+	p.found(runbook.DiscoverAuth.Name, auth)
+	p.found(runbook.DiscoverTransitEncryption.Name, strconv.FormatBool(strings.HasPrefix(cfg.Source.URL, "rediss://")))
+	p.found(runbook.DiscoverGlobalDatastore.Name, "false")
 	p.found("primary_endpoint", hostPort(cfg.Source.URL))
 	p.found("keys", strconv.FormatInt(in.Keys(), 10))
 	p.found("used_memory", strconv.FormatInt(in.UsedMemory, 10))
-	p.found("maxmemory-policy", in.MaxMemoryPolicy)
+	p.found(runbook.DiscoverMaxmemoryPolicy.Name, in.MaxMemoryPolicy)
 	for _, name := range redisDefaultNames() {
 		v, err := c.ConfigGet(ctx, name).Result()
 		if err != nil {

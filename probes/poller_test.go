@@ -130,7 +130,13 @@ func TestPollerFollowsSentinelPrimary(t *testing.T) {
 	}
 	want := maps.Clone(before)
 	want["info"] += 3 + 1
-	if after := commandCalls(t, stats); !maps.Equal(after, want) {
+	after := commandCalls(t, stats)
+	// The sentinels PING the primary every second and PUBLISH hellos
+	// every two on their own: on a busy machine one lands in the window.
+	for _, own := range []string{"ping", "publish"} {
+		want[own] = after[own]
+	}
+	if !maps.Equal(after, want) {
 		t.Fatalf("commands on the primary during 3 polls: before %v, after %v", before, after)
 	}
 	if n := proxy.dials.Load() - dialsBefore; n != 0 {

@@ -12,7 +12,7 @@ import (
 // baseline sets the source's baseline beside the target's figures after
 // the cutover.
 func baseline(m *md, h *history) {
-	cols := []string{"inventory.baseline", "cutover.watch", "verify.performance"}
+	cols := []runbook.StepID{runbook.InventoryBaseline, runbook.CutoverWatch, runbook.VerifyPerformance}
 	metrics := []struct {
 		key, name string
 		pct       bool // a 0..1 fraction, shown as a percentage
@@ -25,7 +25,7 @@ func baseline(m *md, h *history) {
 		row := []string{mt.name}
 		seen := false
 		for _, c := range cols {
-			v := h.output(c, mt.key)
+			v := h.output(runbook.Fact{Step: c, Name: mt.key})
 			seen = seen || v != ""
 			if f, err := strconv.ParseFloat(v, 64); err == nil && mt.pct {
 				v = fmt.Sprintf("%.2f%%", f*100)
@@ -53,11 +53,11 @@ func baseline(m *md, h *history) {
 // dns reports the TTL lowering, the swap and the rollback.
 func dns(m *md, h *history) {
 	var rows [][]string
-	if r, ok := h.lastRun("build.dns"); ok {
-		what := fmt.Sprintf("TTL %s s → %s s; safe to swap from %s", h.output("build.dns", "old_ttl"), h.output("build.dns", "ttl"), h.output("build.dns", "safe_at"))
-		rows = append(rows, dnsRow(h, "build.dns", r, what))
+	if r, ok := h.lastRun(runbook.BuildDNS); ok {
+		what := fmt.Sprintf("TTL %s s → %s s; safe to swap from %s", h.output(runbook.DNSOldTTL), h.output(runbook.DNSTTL), h.output(runbook.DNSSafeAt))
+		rows = append(rows, dnsRow(h, runbook.BuildDNS, r, what))
 	}
-	for _, id := range []string{"cutover.cname", "rollback.cname"} {
+	for _, id := range []runbook.StepID{runbook.CutoverCname, runbook.RollbackCname} {
 		for _, r := range h.runs[id] {
 			what := ""
 			if r.end != nil && r.end.Result != nil {
@@ -88,7 +88,7 @@ func swapped(o map[string]string) string {
 	return s
 }
 
-func dnsRow(h *history, id string, r run, what string) []string {
+func dnsRow(h *history, id runbook.StepID, r run, what string) []string {
 	outcome := "running"
 	if r.end != nil {
 		outcome = string(r.end.Type)
@@ -96,12 +96,12 @@ func dnsRow(h *history, id string, r run, what string) []string {
 			outcome += ": " + r.end.Error
 		}
 	}
-	return []string{id, stamp(r.start.Time), who(r.start.Operator, r.start.Second), outcome, what}
+	return []string{string(id), stamp(r.start.Time), who(r.start.Operator, r.start.Second), outcome, what}
 }
 
 // drill reports each failover drill's figures.
 func drill(m *md, h *history) {
-	rs := h.runs["verify.failover"]
+	rs := h.runs[runbook.VerifyFailover]
 	if len(rs) == 0 {
 		return
 	}
@@ -131,7 +131,7 @@ func drill(m *md, h *history) {
 }
 
 func backup(m *md, h *history) {
-	r := h.result("verify.backup")
+	r := h.result(runbook.VerifyBackup)
 	if r == nil {
 		return
 	}

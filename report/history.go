@@ -14,7 +14,7 @@ type history struct {
 	events []runbook.Event
 	state  runbook.State
 	torn   string
-	runs   map[string][]run // per step, in order
+	runs   map[runbook.StepID][]run // per step, in order
 }
 
 // run is one start of a step and how it ended.
@@ -37,7 +37,7 @@ func load(cfg *runbook.Config, rb *runbook.Runbook) (*history, error) {
 		return nil, err
 	}
 	h := &history{cfg: cfg, rb: rb, events: rep.Events, torn: rep.Torn,
-		state: runbook.NewState(rb, cfg.Source.Kind, cfg.Target.Kind), runs: map[string][]run{}}
+		state: runbook.NewState(rb, cfg.Source.Kind, cfg.Target.Kind), runs: map[runbook.StepID][]run{}}
 	for i, ev := range rep.Events {
 		if h.state, err = runbook.Apply(h.state, ev); err != nil {
 			return nil, fmt.Errorf("journal %s: event %d (line %d) does not replay: %v", cfg.Journal, ev.Seq, i+1, err)
@@ -56,23 +56,23 @@ func load(cfg *runbook.Config, rb *runbook.Runbook) (*history, error) {
 }
 
 // result is the last recorded result of a step (a failed run's too).
-func (h *history) result(id string) *runbook.Result {
+func (h *history) result(id runbook.StepID) *runbook.Result {
 	return h.state.Get(id).Result
 }
 
 // output is a step's output: a fact of its last successful run, else what
 // its last result recorded.
-func (h *history) output(id, key string) string {
-	if v, ok := h.state.Facts[id+"."+key]; ok {
+func (h *history) output(f runbook.Fact) string {
+	if v, ok := h.state.Facts[f]; ok {
 		return v
 	}
-	if r := h.result(id); r != nil {
-		return r.Outputs[key]
+	if r := h.result(f.Step); r != nil {
+		return r.Outputs[f.Name]
 	}
 	return ""
 }
 
-func (h *history) lastRun(id string) (run, bool) {
+func (h *history) lastRun(id runbook.StepID) (run, bool) {
 	rs := h.runs[id]
 	if len(rs) == 0 {
 		return run{}, false

@@ -60,11 +60,11 @@ func leaky(summary string, outputs map[string]string) runbook.Result {
 		Warnings: []string{"aws_secret_access_key=" + strings.Repeat("Zk9", 10) + " key " + awsKeyID}}
 }
 
-func executors() map[string]runbook.Executor {
+func executors() map[runbook.StepID]runbook.Executor {
 	gate := func(res runbook.Result, resource string) fake {
 		return fake{plan: runbook.Plan{Summary: "plan quoting " + targetPW, Resource: resource}, res: res}
 	}
-	return map[string]runbook.Executor{
+	return map[runbook.StepID]runbook.Executor{
 		"inventory.discover": fake{res: leaky("discovered with "+sourcePW, nil)},
 		"inventory.baseline": fake{res: leaky("baseline", map[string]string{"hit_rate": "0.9500", "p99_ms": "1.20", "keys": "200000"})},
 		"build.dns":          gate(leaky("TTL lowered", map[string]string{"old_ttl": "300", "ttl": "30", "safe_at": "2026-01-01T10:05:00Z"}), "cache.lab.internal"),
@@ -103,7 +103,7 @@ func migrate(t *testing.T, cfg *runbook.Config, rb *runbook.Runbook) {
 	ctx := context.Background()
 	eng, _, err := runbook.Open(cfg, rb, "alice")
 	must(t, err)
-	run := func(id, second string, opts map[string]string) {
+	run := func(id runbook.StepID, second string, opts map[string]string) {
 		t.Helper()
 		req := runbook.Request{Operator: "alice", Second: second, Options: opts}
 		if ex := rb.Step(id).Exec; rb.Step(id).Gate == runbook.Confirm || rb.Step(id).Gate == runbook.TwoPerson {
@@ -225,7 +225,7 @@ func (f failing) Run(context.Context, *runbook.Env, func(runbook.Progress)) (run
 func TestReportOfAFailedSwap(t *testing.T) {
 	cfg, rb := setup(t)
 	plan := runbook.Plan{Summary: "swap", Resource: "cache.lab.internal"}
-	must(t, rb.Attach(map[string]runbook.Executor{
+	must(t, rb.Attach(map[runbook.StepID]runbook.Executor{
 		"cutover.cname": failing{fake{plan: plan, res: runbook.Result{Outputs: map[string]string{
 			"previous": "source.lab.internal", "value": "target.lab.internal", "change_id": "/change/C9"}}}},
 	}))

@@ -24,7 +24,7 @@ func summary(m *md, h *history) {
 	}
 	m.line("Steps: %s.", strings.Join(parts, ", "))
 	m.line("")
-	swap, rollback := h.state.Get("cutover.cname"), h.state.Get("rollback.cname")
+	swap, rollback := h.state.Get(runbook.CutoverCname), h.state.Get(runbook.RollbackCname)
 	switch {
 	case rollback.Status == runbook.Done && !rollback.At.Before(swap.At):
 		m.line("Clients were pointed back at the source (rollback.cname, %s).", stamp(rollback.At))
@@ -63,7 +63,7 @@ func steps(m *md, h *history) {
 		if st.Runs > 1 {
 			runs = fmt.Sprintf(" (%d runs)", st.Runs)
 		}
-		rows = append(rows, []string{s.ID, runbook.Glyph(eff) + " " + string(eff) + runs, who(st.By, st.Second), confirmed,
+		rows = append(rows, []string{string(s.ID), runbook.Glyph(eff) + " " + string(eff) + runs, who(st.By, st.Second), confirmed,
 			stamp(st.At), took, outcome(st)})
 	}
 	if len(rows) == 0 {
@@ -103,7 +103,7 @@ func decisions(m *md, h *history) {
 				title = o.Title
 			}
 		}
-		rows = append(rows, []string{s.ID, title, st.Reason, st.By, stamp(st.At)})
+		rows = append(rows, []string{string(s.ID), title, st.Reason, st.By, stamp(st.At)})
 	}
 	if len(rows) == 0 {
 		return
@@ -116,7 +116,7 @@ func skipped(m *md, h *history) {
 	var rows [][]string
 	for _, s := range h.rb.Steps {
 		if st := h.state.Get(s.ID); st.Status == runbook.Skipped {
-			rows = append(rows, []string{s.ID, st.Reason, st.By, stamp(st.At)})
+			rows = append(rows, []string{string(s.ID), st.Reason, st.By, stamp(st.At)})
 		}
 	}
 	if len(rows) == 0 {
@@ -133,9 +133,9 @@ func trouble(m *md, h *history) {
 	for _, ev := range h.events {
 		switch ev.Type {
 		case runbook.EvInterrupted:
-			rows = append(rows, []string{stamp(ev.Time), ev.Step, "interrupted", ev.Note + "; now " + string(h.state.Effective(ev.Step))})
+			rows = append(rows, []string{stamp(ev.Time), string(ev.Step), "interrupted", ev.Note + "; now " + string(h.state.Effective(ev.Step))})
 		case runbook.EvFail:
-			rows = append(rows, []string{stamp(ev.Time), ev.Step, "failed", ev.Error})
+			rows = append(rows, []string{stamp(ev.Time), string(ev.Step), "failed", ev.Error})
 		}
 	}
 	if len(rows) == 0 {
@@ -153,7 +153,7 @@ func timeline(m *md, h *history) {
 		if ev.Type == runbook.EvProgress {
 			continue
 		}
-		rows = append(rows, []string{stamp(ev.Time), ev.Step, string(ev.Type), who(ev.Operator, ev.Second), detail(ev)})
+		rows = append(rows, []string{stamp(ev.Time), string(ev.Step), string(ev.Type), who(ev.Operator, ev.Second), detail(ev)})
 	}
 	if len(rows) == 0 {
 		m.line("The journal is empty.")

@@ -46,17 +46,27 @@ func Open(cfg *Config, rb *Runbook, operator string) (*Engine, Notes, error) {
 		return nil, nil, err
 	}
 	e.journal, e.lock = j, lock
-	for _, s := range rb.Steps {
-		if e.state.Get(s.ID).Status == Running {
-			if _, err := e.Record(Event{Type: EvInterrupted, Step: s.ID, Operator: operator,
-				Note: "was running when the previous cutover process stopped"}); err != nil {
-				e.Close()
-				return nil, nil, err
-			}
-			notes = append(notes, fmt.Sprintf("%s was running when the last process stopped: it is now interrupted; verify it or re-run it on purpose", s.ID))
+	for _, ev := range e.interruptions(operator) {
+		if _, err := e.Record(ev); err != nil {
+			e.Close()
+			return nil, nil, err
 		}
+		notes = append(notes, fmt.Sprintf("%s was running when the last process stopped: it is now interrupted; verify it or re-run it on purpose", ev.Step))
 	}
 	return e, notes, nil
+}
+
+// interruptions are the events that mark the steps still running in the
+// replayed journal as interrupted: their process died with them.
+func (e *Engine) interruptions(operator string) []Event {
+	var evs []Event
+	for _, s := range e.RB.Steps {
+		if e.state.Get(s.ID).Status == Running {
+			evs = append(evs, Event{Type: EvInterrupted, Step: s.ID, Operator: operator,
+				Time: e.now().UTC(), Note: "was running when the previous cutover process stopped"})
+		}
+	}
+	return evs
 }
 
 // Load replays the journal without taking the lock, for read-only
@@ -67,12 +77,14 @@ func Load(cfg *Config, rb *Runbook) (*Engine, Notes, error) {
 		return e, notes, err
 	}
 	// Nobody drives the journal: a step still running died with its
-	// process. Show it as the next Open will record it.
-	for _, s := range rb.Steps {
-		if st := e.state.Get(s.ID); st.Status == Running {
-			st.Status = Interrupted
-			e.state.Steps[s.ID] = st
+	// process. Show it as the next Open will record it, with the same
+	// events, applied but not written.
+	for _, ev := range e.interruptions("cutover") {
+		s, err := Apply(e.state, ev)
+		if err != nil {
+			return nil, nil, err
 		}
+		e.state = s
 	}
 	return e, notes, nil
 }
@@ -164,7 +176,7 @@ func (e *Engine) Env(operator string, options map[string]string, log func(string
 
 // Plan asks a step's executor for its plan, scrubbed of secrets: the
 // confirm dialog shows it as it is.
-func (e *Engine) Plan(ctx context.Context, id string, env *Env) (Plan, error) {
+func (e *Engine) Plan(ctx context.Context, id StepID, env *Env) (Plan, error) {
 	s := e.RB.Step(id)
 	if s == nil {
 		return Plan{}, fmt.Errorf("no step %q in the runbook", id)
@@ -193,7 +205,7 @@ var ErrCheckFailed = errors.New("check failed")
 
 // Run records the start, runs the executor, and records the outcome. The
 // returned error wraps ErrCheckFailed when the step ran but did not pass.
-func (e *Engine) Run(ctx context.Context, id string, req Request, log func(string, ...any), report func(Progress)) (Result, error) {
+func (e *Engine) Run(ctx context.Context, id StepID, req Request, log func(string, ...any), report func(Progress)) (Result, error) {
 	s := e.RB.Step(id)
 	if s == nil {
 		return Result{}, fmt.Errorf("no step %q in the runbook", id)
@@ -249,7 +261,7 @@ func (e *Engine) runExec(ctx context.Context, s *Step, env *Env, report func(Pro
 
 // Verify re-checks an interrupted or finished step without changing
 // anything and records nothing; the caller shows the result.
-func (e *Engine) Verify(ctx context.Context, id string, env *Env) (Result, error) {
+func (e *Engine) Verify(ctx context.Context, id StepID, env *Env) (Result, error) {
 	s := e.RB.Step(id)
 	if s == nil || s.Exec == nil {
 		return Result{}, fmt.Errorf("%s cannot be verified", id)

@@ -86,7 +86,7 @@ func TestReplayFoldsToTheSameState(t *testing.T) {
 	cfg := testConfig(t)
 	rb := New()
 	discover := &fakeExec{res: Result{OK: true, Summary: "found it", Outputs: map[string]string{"global_datastore": "false"}}}
-	if err := rb.Attach(map[string]Executor{"inventory.discover": discover}); err != nil {
+	if err := rb.Attach(map[StepID]Executor{"inventory.discover": discover}); err != nil {
 		t.Fatal(err)
 	}
 	e, _ := openEngine(t, cfg, rb)
@@ -118,7 +118,7 @@ func TestReplayFoldsToTheSameState(t *testing.T) {
 	if !reflect.DeepEqual(replayed.Steps, live.Steps) || !reflect.DeepEqual(replayed.Facts, live.Facts) || replayed.Seq != live.Seq {
 		t.Fatalf("replay differs from the live state\nlive:     %+v\nreplayed: %+v", live, replayed)
 	}
-	if live.Seq != 11 || live.Facts["build.dns.old_ttl"] != "300" || live.Facts["inventory.discover.global_datastore"] != "false" {
+	if live.Seq != 11 || live.Facts[DNSOldTTL] != "300" || live.Facts[DiscoverGlobalDatastore] != "false" {
 		t.Fatalf("seq %d, facts %v", live.Seq, live.Facts)
 	}
 	rep, err := ReadJournal(cfg.Journal)
@@ -178,7 +178,7 @@ func TestOpenMarksRunningStepsInterrupted(t *testing.T) {
 	rb := New()
 	check := &fakeExec{res: Result{OK: true, Summary: "PONG"}}
 	action := &fakeExec{res: Result{OK: true, Summary: "TTL lowered"}}
-	if err := rb.Attach(map[string]Executor{"build.reachable": check, "build.dns": action}); err != nil {
+	if err := rb.Attach(map[StepID]Executor{"build.reachable": check, "build.dns": action}); err != nil {
 		t.Fatal(err)
 	}
 	e, notes := openEngine(t, cfg, rb)
@@ -189,7 +189,7 @@ func TestOpenMarksRunningStepsInterrupted(t *testing.T) {
 	if !slices.Equal(notes, want) {
 		t.Fatalf("notes %q\nwant  %q", notes, want)
 	}
-	for _, id := range []string{"build.reachable", "build.dns"} {
+	for _, id := range []StepID{BuildReachable, BuildDNS} {
 		if st := e.State().Get(id).Status; st != Interrupted {
 			t.Fatalf("%s is %s, want interrupted", id, st)
 		}
@@ -256,7 +256,7 @@ func TestRunRecordsTheOutcome(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := testConfig(t)
 			rb := New()
-			if err := rb.Attach(map[string]Executor{"build.reachable": c.exec}); err != nil {
+			if err := rb.Attach(map[StepID]Executor{"build.reachable": c.exec}); err != nil {
 				t.Fatal(err)
 			}
 			e, _ := openEngine(t, cfg, rb)
@@ -292,7 +292,7 @@ func TestRunThrottlesProgressInTheJournal(t *testing.T) {
 	cfg := testConfig(t)
 	rb := New()
 	ex := &fakeExec{res: Result{OK: true, Summary: "ok"}, progress: 5}
-	if err := rb.Attach(map[string]Executor{"build.reachable": ex}); err != nil {
+	if err := rb.Attach(map[StepID]Executor{"build.reachable": ex}); err != nil {
 		t.Fatal(err)
 	}
 	e, _ := openEngine(t, cfg, rb)

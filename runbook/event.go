@@ -28,7 +28,7 @@ type Event struct {
 	Seq       int               `json:"seq"`
 	Time      time.Time         `json:"time"`
 	Type      EventType         `json:"type"`
-	Step      string            `json:"step"`
+	Step      StepID            `json:"step"`
 	Operator  string            `json:"operator"`
 	Second    string            `json:"second,omitempty"`    // second operator of a two-person gate
 	Confirmed string            `json:"confirmed,omitempty"` // what the operator typed at the gate
@@ -145,9 +145,7 @@ func Apply(s State, e Event) (State, error) {
 		out.Seq = e.Seq
 	}
 	if e.Type == EvSucceed && e.Result != nil {
-		for k, v := range e.Result.Outputs {
-			out.Facts[e.Step+"."+k] = v
-		}
+		out.Facts.Record(e.Step, e.Result.Outputs)
 	}
 	return out, nil
 }

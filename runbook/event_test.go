@@ -287,7 +287,7 @@ func TestDecommissionWaitsSevenDaysAfterTheSwap(t *testing.T) {
 	swapAt := t0.Add(time.Hour)
 	plan := &Plan{Summary: "swap", Resource: "cache.example"}
 	var evs []Event
-	skip := func(ids ...string) {
+	skip := func(ids ...StepID) {
 		for _, id := range ids {
 			evs = append(evs, Event{Type: EvSkip, Step: id, Operator: "alice", Reason: "test", Time: t0})
 		}

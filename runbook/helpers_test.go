@@ -12,52 +12,52 @@ const op = "alice"
 
 var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func start(step string) Event { return Event{Type: EvStart, Step: step, Operator: op} }
+func start(step StepID) Event { return Event{Type: EvStart, Step: step, Operator: op} }
 
 // startGated starts an action through its gate with a plan naming resource.
-func startGated(step, resource, confirmed, second string) Event {
+func startGated(step StepID, resource, confirmed, second string) Event {
 	e := start(step)
-	e.Plan = &Plan{Summary: "do " + step, Resource: resource}
+	e.Plan = &Plan{Summary: "do " + string(step), Resource: resource}
 	e.Confirmed, e.Second = confirmed, second
 	return e
 }
 
-func succeed(step string, outputs map[string]string) Event {
-	return Event{Type: EvSucceed, Step: step, Operator: op, Result: &Result{OK: true, Summary: step + " passed", Outputs: outputs}}
+func succeed(step StepID, outputs map[string]string) Event {
+	return Event{Type: EvSucceed, Step: step, Operator: op, Result: &Result{OK: true, Summary: string(step) + " passed", Outputs: outputs}}
 }
 
-func fail(step, msg string) Event {
+func fail(step StepID, msg string) Event {
 	return Event{Type: EvFail, Step: step, Operator: op, Error: msg, Result: &Result{Summary: msg}}
 }
 
-func decide(step, choice, reason string) Event {
+func decide(step StepID, choice, reason string) Event {
 	return Event{Type: EvDecide, Step: step, Operator: op, Choice: choice, Reason: reason}
 }
 
-func tick(step, note string) Event {
+func tick(step StepID, note string) Event {
 	return Event{Type: EvTick, Step: step, Operator: op, Note: note}
 }
 
-func skip(step, reason string) Event {
+func skip(step StepID, reason string) Event {
 	return Event{Type: EvSkip, Step: step, Operator: op, Reason: reason}
 }
 
-func rerun(step, reason string) Event {
+func rerun(step StepID, reason string) Event {
 	return Event{Type: EvRerun, Step: step, Operator: op, Reason: reason}
 }
 
-func interrupt(step string) Event { return Event{Type: EvInterrupted, Step: step, Operator: op} }
+func interrupt(step StepID) Event { return Event{Type: EvInterrupted, Step: step, Operator: op} }
 
-func progress(step string, done, total int64) Event {
+func progress(step StepID, done, total int64) Event {
 	return Event{Type: EvProgress, Step: step, Operator: op, Progress: &Progress{Done: done, Total: total, Unit: "bytes"}}
 }
 
 // ran is a check that ran and passed.
-func ran(step string) []Event { return []Event{start(step), succeed(step, nil)} }
+func ran(step StepID) []Event { return []Event{start(step), succeed(step, nil)} }
 
 // ranGated is a gated action that ran and passed.
-func ranGated(step, second string) []Event {
-	return []Event{startGated(step, "res-"+step, "res-"+step, second), succeed(step, nil)}
+func ranGated(step StepID, second string) []Event {
+	return []Event{startGated(step, "res-"+string(step), "res-"+string(step), second), succeed(step, nil)}
 }
 
 func join(parts ...[]Event) []Event {

@@ -76,7 +76,7 @@ func TestSecretsNeverReachTheJournal(t *testing.T) {
 		Outputs:  map[string]string{"password": cfg.Target.Secret.Value, "aws_secret_access_key": awsSecretKey},
 		Warnings: []string{"env: AWS_ACCESS_KEY_ID=" + awsKeyID},
 	}}
-	if err := rb.Attach(map[string]Executor{"inventory.discover": leaky}); err != nil {
+	if err := rb.Attach(map[StepID]Executor{"inventory.discover": leaky}); err != nil {
 		t.Fatal(err)
 	}
 	e, _ := openEngine(t, cfg, rb)
@@ -160,7 +160,7 @@ func TestPlanIsScrubbedBeforeItIsShown(t *testing.T) {
 	cfg := testConfig(t)
 	rb := New()
 	leak := &planLeak{secret: cfg.Target.Secret.Value}
-	if err := rb.Attach(map[string]Executor{"inventory.discover": leak}); err != nil {
+	if err := rb.Attach(map[StepID]Executor{"inventory.discover": leak}); err != nil {
 		t.Fatal(err)
 	}
 	e, _ := openEngine(t, cfg, rb)

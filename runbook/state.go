@@ -42,15 +42,15 @@ type State struct {
 	rb         *Runbook
 	sourceKind string
 	targetKind string
-	Steps      map[string]StepState
-	Facts      map[string]string // outputs of results, keyed "step.name"
-	Seq        int               // last event applied
+	Steps      map[StepID]StepState
+	Facts      Facts // outputs of the succeeded results
+	Seq        int   // last event applied
 }
 
 // NewState is the state before any event, for a source and target kind.
 func NewState(rb *Runbook, sourceKind, targetKind string) State {
 	return State{rb: rb, sourceKind: sourceKind, targetKind: targetKind,
-		Steps: map[string]StepState{}, Facts: map[string]string{}}
+		Steps: map[StepID]StepState{}, Facts: Facts{}}
 }
 
 // Runbook returns the runbook this state is of.
@@ -58,11 +58,11 @@ func (s State) Runbook() *Runbook { return s.rb }
 
 func (s State) clone() State {
 	c := s
-	c.Steps = make(map[string]StepState, len(s.Steps))
+	c.Steps = make(map[StepID]StepState, len(s.Steps))
 	for k, v := range s.Steps {
 		c.Steps[k] = v
 	}
-	c.Facts = make(map[string]string, len(s.Facts))
+	c.Facts = make(Facts, len(s.Facts))
 	for k, v := range s.Facts {
 		c.Facts[k] = v
 	}
@@ -70,7 +70,7 @@ func (s State) clone() State {
 }
 
 // Get returns a step's recorded state (pending when nothing happened yet).
-func (s State) Get(id string) StepState {
+func (s State) Get(id StepID) StepState {
 	if st, ok := s.Steps[id]; ok {
 		return st
 	}
@@ -80,7 +80,7 @@ func (s State) Get(id string) StepState {
 // Applies tells whether a step applies to this migration; when it does
 // not, or cannot be known yet, why says so. known is false while a
 // decision or fact it depends on is still open.
-func (s State) Applies(id string) (applies, known bool, why string) {
+func (s State) Applies(id StepID) (applies, known bool, why string) {
 	st := s.rb.Step(id)
 	if st == nil {
 		return false, true, "no such step"
@@ -104,7 +104,7 @@ func (s State) Applies(id string) (applies, known bool, why string) {
 			return false, true, fmt.Sprintf("%s chose %s", w.Decision, d.Choice)
 		}
 	}
-	if w.Fact != "" {
+	if w.Fact != (Fact{}) {
 		v, ok := s.Facts[w.Fact]
 		if !ok {
 			return false, false, fmt.Sprintf("waits for %s", w.Fact)
@@ -118,7 +118,7 @@ func (s State) Applies(id string) (applies, known bool, why string) {
 
 // Effective is the status shown to the operator: the recorded status,
 // with ready and n/a derived.
-func (s State) Effective(id string) Status {
+func (s State) Effective(id StepID) Status {
 	st := s.Get(id)
 	applies, known, _ := s.Applies(id)
 	if !applies && known && st.Status != Running {
@@ -133,7 +133,7 @@ func (s State) Effective(id string) Status {
 func settled(st Status) bool { return st == Done || st == Skipped || st == NotApplied }
 
 // blocker names the first unmet prerequisite, or "".
-func (s State) blocker(id string) string {
+func (s State) blocker(id StepID) string {
 	step := s.rb.Step(id)
 	for _, n := range step.Needs {
 		if eff := s.Effective(n); !settled(eff) {
@@ -153,7 +153,7 @@ func (s State) blocker(id string) string {
 }
 
 // Blocker explains why a step cannot start now, or returns "".
-func (s State) Blocker(id string) string {
+func (s State) Blocker(id StepID) string {
 	if applies, _, why := s.Applies(id); !applies {
 		return fmt.Sprintf("%s does not apply: %s", id, why)
 	}
@@ -183,7 +183,7 @@ func Glyph(s Status) string {
 
 // WaitUntil is when a step with a Wait may be done; ok is false while the
 // step it waits for is not done (or when it has no Wait).
-func (s State) WaitUntil(id string) (at time.Time, ok bool) {
+func (s State) WaitUntil(id StepID) (at time.Time, ok bool) {
 	st := s.rb.Step(id)
 	if st == nil || st.Wait == nil {
 		return time.Time{}, false

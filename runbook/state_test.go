@@ -15,7 +15,7 @@ func TestApplies(t *testing.T) {
 		name      string
 		src, tgt  string
 		prior     []Event
-		step      string
+		step      StepID
 		want      Status // effective status
 		wantKnown bool
 		wantWhy   string
@@ -64,7 +64,7 @@ func TestBlocker(t *testing.T) {
 		name     string
 		src, tgt string
 		prior    []Event
-		step     string
+		step     StepID
 		want     string
 	}{
 		{"no needs", "elasticache", "sentinel", nil, "build.reachable", ""},
@@ -110,7 +110,7 @@ func TestFactsComeFromSucceededResults(t *testing.T) {
 		start("inventory.discover"), succeed("inventory.discover", map[string]string{"global_datastore": "true", "engine": "7.0.7"}),
 		start("inventory.discover"), failed,
 	})
-	want := map[string]string{"inventory.discover.global_datastore": "true", "inventory.discover.engine": "7.0.7"}
+	want := Facts{DiscoverGlobalDatastore: "true", DiscoverEngine: "7.0.7"}
 	if !maps.Equal(s.Facts, want) {
 		t.Fatalf("facts %v, want %v (a failed run must not change facts)", s.Facts, want)
 	}
@@ -118,7 +118,7 @@ func TestFactsComeFromSucceededResults(t *testing.T) {
 		start("inventory.discover"), succeed("inventory.discover", map[string]string{"global_datastore": "true"}),
 		start("inventory.discover"), succeed("inventory.discover", map[string]string{"global_datastore": "false"}),
 	})
-	if s.Facts["inventory.discover.global_datastore"] != "false" {
+	if s.Facts[DiscoverGlobalDatastore] != "false" {
 		t.Fatalf("a later success should overwrite the fact: %v", s.Facts)
 	}
 	if s.Effective("inventory.global") != NotApplied {
@@ -145,7 +145,7 @@ func TestDefinitionIsConsistent(t *testing.T) {
 	for _, p := range Phases {
 		phases[p.ID] = true
 	}
-	pos := map[string]int{}
+	pos := map[StepID]int{}
 	for i, s := range rb.Steps {
 		if _, dup := pos[s.ID]; dup {
 			t.Fatalf("step %s is defined twice", s.ID)
@@ -181,16 +181,30 @@ func TestDefinitionIsConsistent(t *testing.T) {
 	}
 }
 
+func TestUnattached(t *testing.T) {
+	rb := New()
+	all := rb.Unattached()
+	if len(all) == 0 || !slices.Contains(all, BuildReachable) || slices.Contains(all, MigrateStrategy) || slices.Contains(all, CutoverRestart) {
+		t.Fatalf("unattached %v: want every check and action, no decision or manual step", all)
+	}
+	if err := rb.Attach(map[StepID]Executor{BuildReachable: &fakeExec{}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rb.Unattached(); slices.Contains(got, BuildReachable) || len(got) != len(all)-1 {
+		t.Fatalf("after attaching build.reachable: %v", got)
+	}
+}
+
 func TestAttach(t *testing.T) {
 	rb := New()
-	if err := rb.Attach(map[string]Executor{"build.nope": &fakeExec{}}); err == nil || err.Error() != `runbook: no step "build.nope" to attach an executor to` {
+	if err := rb.Attach(map[StepID]Executor{"build.nope": &fakeExec{}}); err == nil || err.Error() != `runbook: no step "build.nope" to attach an executor to` {
 		t.Fatalf("got %v", err)
 	}
-	if err := rb.Attach(map[string]Executor{"migrate.strategy": &fakeExec{}}); err == nil || err.Error() != "runbook: migrate.strategy is a decision step and takes no executor" {
+	if err := rb.Attach(map[StepID]Executor{"migrate.strategy": &fakeExec{}}); err == nil || err.Error() != "runbook: migrate.strategy is a decision step and takes no executor" {
 		t.Fatalf("got %v", err)
 	}
 	ex := &fakeExec{}
-	if err := rb.Attach(map[string]Executor{"build.reachable": ex}); err != nil || rb.Step("build.reachable").Exec != ex {
+	if err := rb.Attach(map[StepID]Executor{"build.reachable": ex}); err != nil || rb.Step("build.reachable").Exec != ex {
 		t.Fatalf("attach failed: %v", err)
 	}
 }
@@ -198,21 +212,23 @@ func TestAttach(t *testing.T) {
 func TestDecisionsSuggestFromDiscoveredFacts(t *testing.T) {
 	rb := New()
 	for _, c := range []struct {
-		step, fact, value, want string
+		step        StepID
+		fact        Fact
+		value, want string
 	}{
-		{"inventory.auth", "inventory.discover.auth", "rbac", "acl"},
-		{"inventory.auth", "inventory.discover.auth", "token", "requirepass"},
-		{"inventory.auth", "inventory.discover.auth", "none", "requirepass"},
-		{"inventory.tls", "inventory.discover.transit_encryption", "true", "tls"},
-		{"inventory.tls", "inventory.discover.transit_encryption", "false", "plaintext"},
-		{"inventory.ha", "inventory.discover.cluster_mode", "enabled", "cluster"},
-		{"inventory.ha", "inventory.discover.cluster_mode", "disabled", "sentinel"},
-		{"inventory.backup", "inventory.discover.snapshot_retention", "0", "none"},
-		{"inventory.backup", "inventory.discover.snapshot_retention", "7", "bgsave-s3"},
-		{"inventory.backup", "unrelated", "x", ""},
-		{"inventory.tls", "inventory.discover.transit_encryption", "maybe", ""},
+		{"inventory.auth", DiscoverAuth, "rbac", "acl"},
+		{"inventory.auth", DiscoverAuth, "token", "requirepass"},
+		{"inventory.auth", DiscoverAuth, "none", "requirepass"},
+		{"inventory.tls", DiscoverTransitEncryption, "true", "tls"},
+		{"inventory.tls", DiscoverTransitEncryption, "false", "plaintext"},
+		{"inventory.ha", DiscoverClusterMode, "enabled", "cluster"},
+		{"inventory.ha", DiscoverClusterMode, "disabled", "sentinel"},
+		{"inventory.backup", DiscoverSnapshotRetention, "0", "none"},
+		{"inventory.backup", DiscoverSnapshotRetention, "7", "bgsave-s3"},
+		{"inventory.backup", Fact{InventoryDiscover, "unrelated"}, "x", ""},
+		{"inventory.tls", DiscoverTransitEncryption, "maybe", ""},
 	} {
-		got, why := rb.Step(c.step).Suggest(map[string]string{c.fact: c.value})
+		got, why := rb.Step(c.step).Suggest(Facts{c.fact: c.value})
 		if got != c.want || (got != "" && why == "") {
 			t.Errorf("%s with %s=%s: suggested %q (%q), want %q", c.step, c.fact, c.value, got, why, c.want)
 		}

@@ -45,23 +45,23 @@ type RunOption struct {
 // When limits a step to the migrations it applies to. A zero When always
 // applies. Every set field must hold.
 type When struct {
-	Decision    string   // applies when this decision chose one of Choices
+	Decision    StepID   // applies when this decision chose one of Choices
 	Choices     []string //
 	SourceKinds []string // applies to these source kinds only
 	TargetKinds []string // applies to these target kinds only
-	Fact        string   // applies when this recorded fact equals FactValue
+	Fact        Fact     // applies when this recorded fact equals FactValue
 	FactValue   string
 }
 
 // Step is one line of the runbook.
 type Step struct {
-	ID       string
+	ID       StepID
 	Title    string
 	Phase    string
 	Kind     Kind
 	Gate     Gate
-	Needs    []string // must be done, skipped or not applicable first
-	AfterRun []string // must have been started at least once (rollback after the swap)
+	Needs    []StepID // must be done, skipped or not applicable first
+	AfterRun []StepID // must have been started at least once (rollback after the swap)
 	// Wait keeps a step from being done until a time after another step
 	// finished (decommission: 7 days after the swap).
 	Wait    *Wait
@@ -70,14 +70,14 @@ type Step struct {
 	Options []Option // decision steps
 	// Suggest proposes a decision's option from the facts recorded so far
 	// (what inventory.discover found); "" when it has nothing to go on.
-	Suggest func(facts map[string]string) (option, why string)
+	Suggest func(facts Facts) (option, why string)
 	RunOpts []RunOption // action knobs
 	Exec    Executor    // nil for decisions and manual steps
 }
 
 // Wait is a hold on a step: it may be done only Hold after Step is done.
 type Wait struct {
-	Step string
+	Step StepID
 	Hold time.Duration
 }
 

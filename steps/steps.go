@@ -17,9 +17,9 @@ import (
 )
 
 // Actions are the executors of every action step, by step ID.
-func Actions() map[string]runbook.Executor {
-	all := map[string]runbook.Executor{}
-	for _, m := range []map[string]runbook.Executor{
+func Actions() map[runbook.StepID]runbook.Executor {
+	all := map[runbook.StepID]runbook.Executor{}
+	for _, m := range []map[runbook.StepID]runbook.Executor{
 		backup.Executors(),
 		dnsswap.Executors(),
 		download.Executors(),

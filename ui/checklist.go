@@ -20,7 +20,7 @@ func (c *checklist) move(rb *runbook.Runbook, d int) {
 }
 
 // view renders at most height rows, scrolled so the cursor shows.
-func (c *checklist) view(st runbook.State, running map[string]*run, width, height int) string {
+func (c *checklist) view(st runbook.State, running map[runbook.StepID]*run, width, height int) string {
 	rb := st.Runbook()
 	var rows []string
 	cursorRow := 0

@@ -65,7 +65,7 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	// matters more.
 	b = append(b, "", wrapS.Render(sFaint.Render(s.About)))
 	if len(s.Needs) > 0 {
-		b = append(b, sFaint.Render(wrapS.Render("needs: "+strings.Join(s.Needs, ", "))))
+		b = append(b, sFaint.Render(wrapS.Render("needs: "+runbook.JoinIDs(s.Needs, ", "))))
 	}
 	out := strings.Split(strings.Join(b, "\n"), "\n")
 	if len(out) > height {

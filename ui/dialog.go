@@ -56,7 +56,7 @@ type dialog struct {
 // dialogDoneMsg carries a submitted dialog's answers.
 type dialogDoneMsg struct {
 	kind   dialogKind
-	step   string
+	step   runbook.StepID
 	plan   *runbook.Plan
 	values map[string]string
 }
@@ -120,14 +120,14 @@ func newDecide(s *runbook.Step, st runbook.State) *dialog {
 			f.sel = i
 		}
 	}
-	d := &dialog{kind: dlgDecide, step: s, title: "Decide " + s.ID + ": " + s.Title, body: body}
+	d := &dialog{kind: dlgDecide, step: s, title: "Decide " + string(s.ID) + ": " + s.Title, body: body}
 	d.fields = []field{f, textField("text", "Reason (recorded in the journal)", "")}
 	return d
 }
 
-func newQuit(running []string) *dialog {
+func newQuit(running []runbook.StepID) *dialog {
 	return &dialog{kind: dlgQuit, title: "Quit while steps run?", body: []string{
-		"Running: " + strings.Join(running, ", "),
+		"Running: " + runbook.JoinIDs(running, ", "),
 		"Quitting cancels them; they will be recorded as failed (cancelled).",
 		"Press y to cancel them and quit, or esc to stay."}}
 }

@@ -71,8 +71,8 @@ func (m *Model) header(w int) string {
 // to a node that is now a replica (writes through it get READONLY) and
 // the swap has not been re-run since.
 func (m *Model) replicaBanner() string {
-	drill, swap := m.state.Get("verify.failover"), m.state.Get("cutover.cname")
-	if m.state.Facts["verify.failover.dns_points_at_replica"] != "true" || swap.At.After(drill.At) {
+	drill, swap := m.state.Get(runbook.VerifyFailover), m.state.Get(runbook.CutoverCname)
+	if m.state.Facts[runbook.FailoverDNSPointsAtReplica] != "true" || swap.At.After(drill.At) {
 		return ""
 	}
 	return " CNAME LEADS TO A REPLICA since the drill: writes get READONLY · see verify.failover, then re-run cutover.cname"
@@ -81,8 +81,8 @@ func (m *Model) replicaBanner() string {
 // rollbackBanner is shown from the moment the swap ran until a rollback
 // is done, so the way back is always in sight.
 func (m *Model) rollbackBanner() string {
-	swap := m.state.Get("cutover.cname")
-	if swap.Runs == 0 || m.state.Get("rollback.cname").Status == runbook.Done {
+	swap := m.state.Get(runbook.CutoverCname)
+	if swap.Runs == 0 || m.state.Get(runbook.RollbackCname).Status == runbook.Done {
 		return ""
 	}
 	return fmt.Sprintf(" ROLLBACK AVAILABLE · the CNAME was swapped (%s) · press b for rollback.cname", swap.Status)

@@ -28,7 +28,7 @@ type Options struct {
 	Log      func(string, ...any) // the log file; never the screen
 	// Hooks run before a manual step's tick is recorded (in the lab,
 	// ticking cutover.restart restarts the simulated application).
-	Hooks map[string]Hook
+	Hooks map[runbook.StepID]Hook
 	Now   func() time.Time // the clock (fixed in golden tests)
 }
 
@@ -41,8 +41,9 @@ type Hook struct {
 // hookDoneMsg reports a hook's outcome; the tick is recorded only after
 // it succeeded.
 type hookDoneMsg struct {
-	step, note string
-	err        error
+	step runbook.StepID
+	note string
+	err  error
 }
 
 // tab is what a small terminal shows at once.
@@ -69,19 +70,19 @@ type Model struct {
 	log           timeline
 	dialog        *dialog
 	status        string // one-line note under the panes (plan being worked out, ...)
-	runs          map[string]*run
+	runs          map[runbook.StepID]*run
 	bar           progress.Model
 	src, tgt      *Pane
 	mapping       *Mapping
 	quitting      bool
 	cache         map[string][2]string // name -> key, render (see memo)
-	hooks         map[string]Hook
+	hooks         map[runbook.StepID]Hook
 }
 
 // New builds the console model.
 func New(o Options) *Model {
 	m := &Model{eng: o.Engine, operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
-		log: timeline{max: 500}, runs: map[string]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, src: o.Source, tgt: o.Target, mapping: o.Mapping,
+		log: timeline{max: 500}, runs: map[runbook.StepID]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, src: o.Source, tgt: o.Target, mapping: o.Mapping,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 			progress.WithColors(colAccent, colOK))}
 	if m.now == nil {
@@ -264,14 +265,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.act(m.focused())
 	case "s":
 		s := m.focused()
-		m.dialog = newReasonDialog(dlgSkip, s, "Skip "+s.ID, "Why is it skipped? (recorded in the journal)")
+		m.dialog = newReasonDialog(dlgSkip, s, "Skip "+string(s.ID), "Why is it skipped? (recorded in the journal)")
 		return m.dialog.open()
 	case "r":
 		s := m.focused()
 		if s.Kind != runbook.Action {
 			return m.act(s) // checks re-run without ceremony
 		}
-		m.dialog = newReasonDialog(dlgRerun, s, "Re-run "+s.ID+" on purpose", "Why run it again? (recorded in the journal)")
+		m.dialog = newReasonDialog(dlgRerun, s, "Re-run "+string(s.ID)+" on purpose", "Why run it again? (recorded in the journal)")
 		return m.dialog.open()
 	case "v":
 		return m.verify(m.focused())
@@ -284,7 +285,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) focus(id string) {
+func (m *Model) focus(id runbook.StepID) {
 	for i, s := range m.state.Runbook().Steps {
 		if s.ID == id {
 			m.list.cursor = i
@@ -292,8 +293,8 @@ func (m *Model) focus(id string) {
 	}
 }
 
-func (m *Model) runningIDs() []string {
-	var ids []string
+func (m *Model) runningIDs() []runbook.StepID {
+	var ids []runbook.StepID
 	for id := range m.runs {
 		ids = append(ids, id)
 	}
@@ -316,7 +317,7 @@ func (m *Model) act(s *runbook.Step) tea.Cmd {
 		m.dialog = newDecide(s, m.state)
 		return m.dialog.open()
 	case runbook.Manual:
-		m.dialog = newReasonDialog(dlgTick, s, "Tick "+s.ID+": "+s.Title, "What was done? (note for the journal)")
+		m.dialog = newReasonDialog(dlgTick, s, "Tick "+string(s.ID)+": "+s.Title, "What was done? (note for the journal)")
 		if h, ok := m.hooks[s.ID]; ok {
 			m.dialog.body = append(m.dialog.body, h.Hint)
 		}
@@ -332,7 +333,7 @@ func (m *Model) act(s *runbook.Step) tea.Cmd {
 		m.addLog(1, "%s is %s; press r to re-run it on purpose", s.ID, st)
 		return nil
 	}
-	m.status = "working out the plan for " + s.ID + "…"
+	m.status = "working out the plan for " + string(s.ID) + "…"
 	env := m.eng.Env(m.operator, nil, nil)
 	eng := m.eng
 	return func() tea.Msg {
@@ -351,7 +352,7 @@ func (m *Model) verify(s *runbook.Step) tea.Cmd {
 		m.addLog(1, "%s is a %s step: nothing to verify", s.ID, s.Kind)
 		return nil
 	}
-	m.status = "verifying " + s.ID + "…"
+	m.status = "verifying " + string(s.ID) + "…"
 	env := m.eng.Env(m.operator, nil, nil)
 	eng := m.eng
 	return func() tea.Msg {
@@ -365,7 +366,7 @@ func (m *Model) verify(s *runbook.Step) tea.Cmd {
 	}
 }
 
-func (m *Model) start(id string, req runbook.Request) tea.Cmd {
+func (m *Model) start(id runbook.StepID, req runbook.Request) tea.Cmd {
 	r, cmd := startRun(m.eng, id, req)
 	m.runs[id] = r
 	who := req.Operator
@@ -377,7 +378,7 @@ func (m *Model) start(id string, req runbook.Request) tea.Cmd {
 }
 
 // tick records a manual step as done.
-func (m *Model) tick(step, note string) {
+func (m *Model) tick(step runbook.StepID, note string) {
 	if _, err := m.eng.Record(runbook.Event{Type: runbook.EvTick, Step: step, Operator: m.operator, Note: note}); err != nil {
 		m.addLog(2, "%v", err)
 		return
@@ -413,7 +414,7 @@ func (m *Model) onDialog(a dialogDoneMsg) tea.Cmd {
 		}
 	case dlgTick:
 		if h, ok := m.hooks[a.step]; ok {
-			m.status = "running the hook of " + a.step + "…"
+			m.status = "running the hook of " + string(a.step) + "…"
 			step, note := a.step, a.values["text"]
 			return func() tea.Msg {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

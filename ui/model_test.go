@@ -119,7 +119,7 @@ func newFixture(t testing.TB, w, h int) *fixture {
 	ok := runbook.Result{OK: true, Summary: "PING answered with auth; unauthenticated PING refused",
 		Evidence: []runbook.Evidence{{Name: "PING with auth", Value: "PONG", Want: "PONG", OK: true}}}
 	action := &fakeExec{resource: "cache.lab.internal", res: runbook.Result{OK: true, Summary: "record swapped"}}
-	if err := rb.Attach(map[string]runbook.Executor{"build.reachable": &fakeExec{res: ok}, "build.dns": action, "cutover.cname": action}); err != nil {
+	if err := rb.Attach(map[runbook.StepID]runbook.Executor{"build.reachable": &fakeExec{res: ok}, "build.dns": action, "cutover.cname": action}); err != nil {
 		t.Fatal(err)
 	}
 	eng, _, err := runbook.Open(cfg, rb, "alice")
@@ -224,7 +224,7 @@ func (f *fixture) settle(t testing.TB, cond func() bool, quiet time.Duration) {
 
 func (f *fixture) screen() string { return ansi.Strip(f.m.render()) }
 
-func (f *fixture) focus(id string) { f.m.focus(id) }
+func (f *fixture) focus(id runbook.StepID) { f.m.focus(id) }
 
 func TestConfirmRefusesWrongText(t *testing.T) {
 	f := newFixture(t, 120, 40)
@@ -254,7 +254,7 @@ func TestConfirmRefusesWrongText(t *testing.T) {
 
 func TestTwoPersonNeedsAnotherOperator(t *testing.T) {
 	f := newFixture(t, 120, 40)
-	for _, id := range []string{"build.dns", "migrate.parity", "migrate.dualwrite"} {
+	for _, id := range []runbook.StepID{"build.dns", "migrate.parity", "migrate.dualwrite"} {
 		if _, err := f.eng.Record(runbook.Event{Type: runbook.EvSkip, Step: id, Operator: "alice", Reason: "test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -383,7 +383,7 @@ func waitFor(t *testing.T, cond func() bool, f *fixture) {
 	}
 }
 
-func lastEvent(t *testing.T, eng *runbook.Engine, step string, typ runbook.EventType) runbook.Event {
+func lastEvent(t *testing.T, eng *runbook.Engine, step runbook.StepID, typ runbook.EventType) runbook.Event {
 	t.Helper()
 	rep, err := runbook.ReadJournal(eng.Config.Journal)
 	if err != nil {
@@ -402,7 +402,7 @@ func TestTickRunsTheHookFirst(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		f := newFixture(t, 120, 40)
 		calls := 0
-		f.m.hooks = map[string]Hook{"inventory.upgrades": {Hint: "this restarts the app", Do: func(context.Context) error {
+		f.m.hooks = map[runbook.StepID]Hook{"inventory.upgrades": {Hint: "this restarts the app", Do: func(context.Context) error {
 			calls++
 			if fail {
 				return errors.New("control URL refused")
@@ -432,7 +432,7 @@ func TestTickRunsTheHookFirst(t *testing.T) {
 
 func TestReplicaBannerAfterDrill(t *testing.T) {
 	f := newFixture(t, 120, 40)
-	f.m.state.Facts["verify.failover.dns_points_at_replica"] = "true"
+	f.m.state.Facts[runbook.FailoverDNSPointsAtReplica] = "true"
 	st := f.m.state.Steps["verify.failover"]
 	st.At = clock
 	f.m.state.Steps["verify.failover"] = st

@@ -12,7 +12,7 @@ import (
 
 // run is a step executing in a goroutine.
 type run struct {
-	step     string
+	step     runbook.StepID
 	cancel   context.CancelFunc
 	started  time.Time
 	progress runbook.Progress
@@ -25,26 +25,26 @@ type run struct {
 // Messages from running steps.
 type (
 	progressMsg struct {
-		step string
+		step runbook.StepID
 		p    runbook.Progress
 		at   time.Time
 	}
 	stepDoneMsg struct {
-		step string
+		step runbook.StepID
 		res  runbook.Result
 		err  error
 	}
 	logMsg struct {
-		step string
+		step runbook.StepID
 		line logLine
 	}
 	planMsg struct {
-		step string
+		step runbook.StepID
 		plan runbook.Plan
 		err  error
 	}
 	verifyMsg struct {
-		step string
+		step runbook.StepID
 		res  runbook.Result
 		err  error
 	}
@@ -73,14 +73,14 @@ func (r *run) eta() time.Duration {
 
 // startRun launches the engine run in a goroutine; its progress, log lines
 // and result come back through r.msgs, drained by next().
-func startRun(eng *runbook.Engine, id string, req runbook.Request) (*run, tea.Cmd) {
+func startRun(eng *runbook.Engine, id runbook.StepID, req runbook.Request) (*run, tea.Cmd) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &run{step: id, cancel: cancel, started: time.Now(), msgs: make(chan tea.Msg, 64)}
 	go func() {
 		var lastSent time.Time
 		logf := func(format string, args ...any) {
 			line := eng.Redact.Scrub(fmt.Sprintf(format, args...))
-			r.msgs <- logMsg{step: id, line: logLine{at: time.Now(), text: id + ": " + line}}
+			r.msgs <- logMsg{step: id, line: logLine{at: time.Now(), text: string(id) + ": " + line}}
 		}
 		report := func(p runbook.Progress) {
 			// About ten a second reach the screen; the last always does.

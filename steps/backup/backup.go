@@ -24,8 +24,8 @@ import (
 )
 
 // Executors are this package's steps by ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{"verify.backup": &Backup{}}
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{runbook.VerifyBackup: &Backup{}}
 }
 
 // Backup is the verify.backup executor.
@@ -123,7 +123,9 @@ func (b *Backup) Run(ctx context.Context, env *runbook.Env, report func(runbook.
 		return res, err
 	}
 	env.Logf("backup: uploaded s3://%s/%s", cfg.S3.Bucket, key)
-	res.Outputs["bucket"], res.Outputs["key"], res.Outputs["bytes"] = cfg.S3.Bucket, key, strconv.FormatInt(size, 10)
+	res.Put(runbook.BackupBucket, cfg.S3.Bucket)
+	res.Put(runbook.BackupKey, key)
+	res.Put(runbook.BackupBytes, strconv.FormatInt(size, 10))
 	res.Outputs["lastsave"] = sv.after.UTC().Format(time.RFC3339)
 	res.Evidence = append(res.Evidence, runbook.Evidence{Name: "uploaded", Value: fmt.Sprintf("s3://%s/%s (%s)", cfg.S3.Bucket, key, runbook.Amount(size, "bytes")), Want: "same size in the bucket", OK: true})
 
@@ -179,17 +181,17 @@ func fetch(ctx context.Context, c *redis.Client, addr, path string, report func(
 // Verify re-checks, changing nothing, that the uploaded object is still in
 // the bucket with the size recorded.
 func (b *Backup) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	cfg, facts := env.Config, env.State.Facts
-	key := facts["verify.backup.key"]
+	cfg := env.Config
+	key := env.Fact(runbook.BackupKey)
 	if key == "" {
 		return runbook.Result{Summary: "no backup was recorded: run the step"}, nil
 	}
-	bucket := cmp.Or(facts["verify.backup.bucket"], cfg.S3.Bucket)
+	bucket := cmp.Or(env.Fact(runbook.BackupBucket), cfg.S3.Bucket)
 	n, err := objectSize(ctx, cfg, bucket, key)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	want := facts["verify.backup.bytes"]
+	want := env.Fact(runbook.BackupBytes)
 	ok := strconv.FormatInt(n, 10) == want
 	return runbook.Result{OK: ok, Summary: fmt.Sprintf("s3://%s/%s holds %s", bucket, key, runbook.Amount(n, "bytes")),
 		Evidence: []runbook.Evidence{{Name: "backup object", Value: fmt.Sprintf("%d bytes", n), Want: want + " bytes", OK: ok}}}, nil

@@ -162,9 +162,7 @@ func TestBackupRestoresEndToEnd(t *testing.T) {
 		t.Fatalf("temporary files left beside the journal: %v", entries)
 	}
 	// Verify finds the object as recorded.
-	for k, v := range res.Outputs {
-		f.state.Facts["verify.backup."+k] = v
-	}
+	f.state.Facts.Record(runbook.VerifyBackup, res.Outputs)
 	if v, err := (&Backup{}).Verify(t.Context(), f.env()); err != nil || !v.OK {
 		t.Fatalf("verify: %v %+v", err, v)
 	}

@@ -8,10 +8,10 @@ package dnsswap
 import "github.com/cutover/cutover/runbook"
 
 // Executors are this package's steps by ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{
-		"build.dns":      &LowerTTL{},
-		"cutover.cname":  &Swap{},
-		"rollback.cname": &Swap{Rollback: true},
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{
+		runbook.BuildDNS:      &LowerTTL{},
+		runbook.CutoverCname:  &Swap{},
+		runbook.RollbackCname: &Swap{Rollback: true},
 	}
 }

@@ -96,10 +96,8 @@ func (f *fixture) env() *runbook.Env {
 }
 
 // record stores a step's outputs as facts, as the engine does on success.
-func (f *fixture) record(step string, res runbook.Result) {
-	for k, v := range res.Outputs {
-		f.state.Facts[step+"."+k] = v
-	}
+func (f *fixture) record(step runbook.StepID, res runbook.Result) {
+	f.state.Facts.Record(step, res.Outputs)
 }
 
 func (f *fixture) run(t *testing.T, ex runbook.Executor) (runbook.Result, []runbook.Progress, error) {

@@ -25,16 +25,14 @@ func TestAgainstTheLab(t *testing.T) {
 	must(t, err)
 	st := runbook.NewState(runbook.New(), cfg.Source.Kind, cfg.Target.Kind)
 	env := &runbook.Env{Config: cfg, State: &st, Operator: "alice", Log: t.Logf}
-	step := func(id string, appOn string) {
+	step := func(id runbook.StepID, appOn string) {
 		t.Helper()
 		res, err := Executors()[id].Run(ctx, env, func(runbook.Progress) {})
 		if err != nil || !res.OK {
 			t.Fatalf("%s: %v %+v", id, err, res)
 		}
 		t.Logf("%s: %s", id, res.Summary)
-		for k, v := range res.Outputs {
-			st.Facts[id+"."+k] = v
-		}
+		st.Facts.Record(id, res.Outputs)
 		if appOn == "" {
 			return
 		}
@@ -48,8 +46,8 @@ func TestAgainstTheLab(t *testing.T) {
 		}
 	}
 	step("build.dns", "")
-	if st.Facts["build.dns.old_ttl"] != "300" {
-		t.Fatalf("the lab's CNAME TTL was %s, not 300", st.Facts["build.dns.old_ttl"])
+	if st.Facts[runbook.DNSOldTTL] != "300" {
+		t.Fatalf("the lab's CNAME TTL was %s, not 300", st.Facts[runbook.DNSOldTTL])
 	}
 	step("cutover.cname", l.Target.Addr())
 	step("rollback.cname", l.Source.Addr())

@@ -58,8 +58,8 @@ func (l *LowerTTL) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	}
 	out := res.Outputs
 	out["value"] = canonical(cur.Value)
-	out["old_ttl"] = strconv.FormatInt(cur.TTL, 10)
-	out["ttl"] = strconv.FormatInt(min(cur.TTL, cfg.DNS.TTL), 10)
+	out[runbook.DNSOldTTL.Name] = strconv.FormatInt(cur.TTL, 10)
+	out[runbook.DNSTTL.Name] = strconv.FormatInt(min(cur.TTL, cfg.DNS.TTL), 10)
 	if cur.TTL > cfg.DNS.TTL {
 		env.Logf("Route53: %s TTL %d s -> %d s (still %s)", cfg.DNS.Record, cur.TTL, cfg.DNS.TTL, canonical(cur.Value))
 		id, err := z.replace(ctx, cur, cur.Value, cfg.DNS.TTL, "cutover build.dns by "+env.Operator)
@@ -79,7 +79,7 @@ func (l *LowerTTL) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	now := time.Now().UTC()
 	safe := now.Add(time.Duration(cur.TTL) * time.Second)
 	out["lowered_at"] = now.Format(time.RFC3339)
-	out["safe_at"] = safe.Format(time.RFC3339)
+	out[runbook.DNSSafeAt.Name] = safe.Format(time.RFC3339)
 	res.Evidence = append(res.Evidence,
 		runbook.Evidence{Name: "record", Value: fmt.Sprintf("%s CNAME %s", cfg.DNS.Record, canonical(cur.Value)), Want: cfg.DNS.SourceValue, OK: true},
 		runbook.Evidence{Name: "TTL", Value: out["ttl"] + " s (was " + out["old_ttl"] + " s)", Want: fmt.Sprintf("<= %d s", cfg.DNS.TTL), OK: true},

@@ -20,7 +20,7 @@ type Swap struct {
 
 // route is one swap worked out from the config and the journal's facts.
 type route struct {
-	step     string
+	step     runbook.StepID
 	expected []string // values the record may hold before the change
 	to       string
 	previous string // what rollback returns to; "" = the value found
@@ -28,12 +28,12 @@ type route struct {
 }
 
 func (s *Swap) route(env *runbook.Env) route {
-	cfg, facts := env.Config, env.State.Facts
+	cfg := env.Config
 	if s.Rollback {
 		return route{
-			step:     "rollback.cname",
-			expected: []string{firstSet(facts["cutover.cname.value"], cfg.DNS.TargetValue)},
-			to:       firstSet(facts["cutover.cname.previous"], cfg.DNS.SourceValue),
+			step:     runbook.RollbackCname,
+			expected: []string{firstSet(env.Fact(runbook.SwapValue), cfg.DNS.TargetValue)},
+			to:       firstSet(env.Fact(runbook.SwapPrevious), cfg.DNS.SourceValue),
 			side:     sourceSide(cfg),
 		}
 	}
@@ -41,11 +41,11 @@ func (s *Swap) route(env *runbook.Env) route {
 	// dns.target_value was edited) starts from the value the last swap set,
 	// and keeps the original value for rollback.
 	exp := []string{cfg.DNS.SourceValue}
-	if v := facts["cutover.cname.value"]; v != "" {
+	if v := env.Fact(runbook.SwapValue); v != "" {
 		exp = append(exp, v)
 	}
-	return route{step: "cutover.cname", expected: exp, to: cfg.DNS.TargetValue,
-		previous: facts["cutover.cname.previous"], side: targetSide(cfg)}
+	return route{step: runbook.CutoverCname, expected: exp, to: cfg.DNS.TargetValue,
+		previous: env.Fact(runbook.SwapPrevious), side: targetSide(cfg)}
 }
 
 // Plan reads the record as it is now and says what the swap will do.
@@ -109,15 +109,15 @@ func (s *Swap) Run(ctx context.Context, env *runbook.Env, report func(runbook.Pr
 		return res, err
 	}
 	out := res.Outputs
-	out["previous"] = firstSet(r.previous, canonical(cur.Value))
-	out["value"] = r.to
+	out[runbook.SwapPrevious.Name] = firstSet(r.previous, canonical(cur.Value))
+	out[runbook.SwapValue.Name] = r.to
 	out["ttl"] = strconv.FormatInt(cfg.DNS.TTL, 10)
 	res.Evidence = append(res.Evidence, runbook.Evidence{Name: "record before", Value: fmt.Sprintf("%s CNAME %s TTL %d", cfg.DNS.Record, canonical(cur.Value), cur.TTL),
 		Want: joinOr(append(slices.Clone(r.expected), r.to)), OK: true})
 	switch {
 	case sameName(cur.Value, r.to):
 		env.Logf("%s already points at %s: no change made", cfg.DNS.Record, r.to)
-		out["change_id"] = env.State.Facts[r.step+".change_id"]
+		out["change_id"] = env.Fact(runbook.ChangeID(r.step))
 	case !matchesAny(cur.Value, r.expected):
 		return res, fmt.Errorf("refusing to change %s: it points at %s, not %s as expected; someone changed it outside this runbook: check the zone, then correct the record or the config and re-run", cfg.DNS.Record, canonical(cur.Value), joinOr(r.expected))
 	default:
@@ -180,8 +180,8 @@ func (s *Swap) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, er
 
 // ttlWarning says when swapping now is early: resolvers may still hold the
 // source's answer for up to the old TTL after it was lowered.
-func ttlWarning(facts map[string]string, source string, now time.Time) string {
-	at, ok := facts["build.dns.safe_at"]
+func ttlWarning(facts runbook.Facts, source string, now time.Time) string {
+	at, ok := facts[runbook.DNSSafeAt]
 	if !ok {
 		return "build.dns has not recorded when the old TTL elapses: resolvers may keep answering " + source + " for up to the record's old TTL after the swap"
 	}
@@ -190,7 +190,7 @@ func ttlWarning(facts map[string]string, source string, now time.Time) string {
 		return ""
 	}
 	return fmt.Sprintf("the old TTL (%s s) has not elapsed yet: resolvers may keep answering %s until %s (in %s); swapping now leaves those clients on the source",
-		facts["build.dns.old_ttl"], source, t.Local().Format("15:04:05"), t.Sub(now).Round(time.Second))
+		facts[runbook.DNSOldTTL], source, t.Local().Format("15:04:05"), t.Sub(now).Round(time.Second))
 }
 
 func matchesAny(v string, names []string) bool {

@@ -78,7 +78,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	st := runbook.NewState(runbook.New(), "elasticache", "sentinel")
-	st.Facts["migrate.export.bucket"] = "lab-backups"
+	st.Facts[runbook.ExportBucket] = "lab-backups"
 	return &world{env: &runbook.Env{Config: cfg, State: &st, Operator: "alice", Log: t.Logf}, api: api}
 }
 
@@ -97,7 +97,7 @@ func (w *world) put(t *testing.T, key string, data []byte, multipart bool) {
 }
 
 func (w *world) run(t *testing.T, keys ...string) (runbook.Result, error) {
-	w.env.State.Facts["migrate.export.keys"] = strings.Join(keys, ",")
+	w.env.State.Facts[runbook.ExportKeys] = strings.Join(keys, ",")
 	return (&Executor{}).Run(context.Background(), w.env, func(runbook.Progress) {})
 }
 
@@ -115,7 +115,7 @@ func TestDownloadChecksAndSummarises(t *testing.T) {
 	data := rdbBytes(t, 20<<20)
 	w.put(t, "snap-0001.rdb", data, false)
 	var seen []runbook.Progress
-	w.env.State.Facts["migrate.export.keys"] = "snap-0001.rdb"
+	w.env.State.Facts[runbook.ExportKeys] = "snap-0001.rdb"
 	res, err := (&Executor{}).Run(context.Background(), w.env, func(p runbook.Progress) { seen = append(seen, p) })
 	if err != nil || !res.OK {
 		t.Fatalf("download: %+v, %v", res, err)

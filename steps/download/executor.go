@@ -21,7 +21,7 @@ import (
 )
 
 // StepID is the runbook step this package carries out.
-const StepID = "migrate.download"
+const StepID = runbook.MigrateDownload
 
 const callTimeout = 30 * time.Second
 
@@ -29,17 +29,13 @@ const callTimeout = 30 * time.Second
 type Executor struct{}
 
 // Executors returns this package's executors by step ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{StepID: &Executor{}}
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{StepID: &Executor{}}
 }
 
 // objects are the exported objects, from migrate.export's facts.
 func objects(env *runbook.Env) (bucket string, keys []string, err error) {
-	facts := map[string]string{}
-	if env.State != nil {
-		facts = env.State.Facts
-	}
-	bucket, list := facts["migrate.export.bucket"], facts["migrate.export.keys"]
+	bucket, list := env.Fact(runbook.ExportBucket), env.Fact(runbook.ExportKeys)
 	if bucket == "" || list == "" {
 		return "", nil, errors.New("no exported objects are recorded: run migrate.export first")
 	}
@@ -117,11 +113,12 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		res.Evidence = append(res.Evidence, snapshot.Evidence(sum)...)
 		res.Outputs["rdb_version"] = strconv.Itoa(sum.Version)
 		if at := snapshot.TakenAt(sum); at != "" {
-			res.Outputs["taken_at"] = at
+			res.Put(runbook.DownloadTakenAt, at)
 		}
 	}
 	res.Summary = fmt.Sprintf("%d file(s), %s, %d keys, checks passed", len(files), runbook.Amount(total, "bytes"), keyCount)
-	res.Outputs["file"], res.Outputs["files"] = files[0], strings.Join(files, ",")
+	res.Put(runbook.DownloadFile, files[0])
+	res.Put(runbook.DownloadFiles, strings.Join(files, ","))
 	res.Outputs["bytes"], res.Outputs["keys"] = strconv.FormatInt(total, 10), strconv.FormatInt(keyCount, 10)
 	return res, nil
 }

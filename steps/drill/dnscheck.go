@@ -28,10 +28,10 @@ func dnsAfter(ctx context.Context, cfg *runbook.Config, old, newPrimary string, 
 	oldHost, _, _ := net.SplitHostPort(old)
 	newHost, _, _ := net.SplitHostPort(newPrimary)
 	if oldHost == newHost || !slices.Contains(ips, oldHost) {
-		out["dns_points_at_replica"] = "false"
+		out[runbook.FailoverDNSPointsAtReplica.Name] = "false"
 		return ""
 	}
-	out["dns_points_at_replica"] = "true"
+	out[runbook.FailoverDNSPointsAtReplica.Name] = "true"
 	return fmt.Sprintf("%s resolves to %s, the old primary, now a replica: clients on the plain endpoint get READONLY on writes. "+
 		"To re-point it, set dns.target_value to a name of the new primary %s, record a re-run of cutover.cname with a reason and run it; "+
 		"or move the primary back with SENTINEL FAILOVER %s",

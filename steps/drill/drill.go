@@ -19,8 +19,8 @@ import (
 )
 
 // Executors are this package's steps by ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{"verify.failover": &Drill{}}
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{runbook.VerifyFailover: &Drill{}}
 }
 
 // Drill is the verify.failover executor.

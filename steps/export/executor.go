@@ -20,7 +20,7 @@ import (
 )
 
 // StepID is the runbook step this package carries out.
-const StepID = "migrate.export"
+const StepID = runbook.MigrateExport
 
 // callTimeout bounds each API call.
 const callTimeout = 30 * time.Second
@@ -32,8 +32,8 @@ type Executor struct {
 }
 
 // Executors returns this package's executors by step ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{StepID: &Executor{}}
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{StepID: &Executor{}}
 }
 
 func (e *Executor) poll() time.Duration {
@@ -62,18 +62,14 @@ type job struct {
 }
 
 func jobOf(env *runbook.Env) (job, error) {
-	facts := map[string]string{}
-	if env.State != nil {
-		facts = env.State.Facts
-	}
-	j := job{snapshot: facts["migrate.snapshot.name"], bucket: env.Config.S3.Bucket, shards: 1}
+	j := job{snapshot: env.Fact(runbook.SnapshotName), bucket: env.Config.S3.Bucket, shards: 1}
 	if j.snapshot == "" {
 		return j, errors.New("no snapshot is recorded: run migrate.snapshot first")
 	}
 	if j.bucket == "" {
 		return j, errors.New("s3.bucket is not set: name the bucket to export to in the config")
 	}
-	if n, err := strconv.Atoi(facts["migrate.snapshot.shards"]); err == nil && n > 0 {
+	if n, err := strconv.Atoi(env.Fact(runbook.SnapshotShards)); err == nil && n > 0 {
 		j.shards = n
 	}
 	j.keys = Keys(j.snapshot, j.shards)
@@ -203,7 +199,7 @@ func result(j job, ev []runbook.Evidence, present map[string]int64) runbook.Resu
 		OK:       true,
 		Summary:  fmt.Sprintf("snapshot %s exported to s3://%s: %d object(s), %s", j.snapshot, j.bucket, len(j.keys), runbook.Amount(total, "bytes")),
 		Evidence: ev,
-		Outputs:  map[string]string{"bucket": j.bucket, "keys": strings.Join(j.keys, ","), "name": j.snapshot},
+		Outputs:  map[string]string{runbook.ExportBucket.Name: j.bucket, runbook.ExportKeys.Name: strings.Join(j.keys, ","), "name": j.snapshot},
 	}
 }
 

@@ -64,9 +64,7 @@ func newWorld(t *testing.T, region, bucket string) *world {
 	if err != nil || !res.OK {
 		t.Fatalf("snapshot: %+v %v", res, err)
 	}
-	for k, v := range res.Outputs {
-		st.Facts[snapshot.StepID+"."+k] = v
-	}
+	st.Facts.Record(snapshot.StepID, res.Outputs)
 	return &world{stub: stub, env: env}
 }
 
@@ -78,7 +76,7 @@ func run(t *testing.T, env *runbook.Env) (runbook.Result, error) {
 func TestExportToGrantedBucket(t *testing.T) {
 	w := newWorld(t, "us-east-1", "lab-backups")
 	p, err := (&Executor{}).Plan(context.Background(), w.env)
-	name := w.env.State.Facts["migrate.snapshot.name"]
+	name := w.env.State.Facts[runbook.SnapshotName]
 	if err != nil || p.Resource != "lab-backups" || !strings.Contains(strings.Join(p.Calls, "\n"), "CopySnapshot SourceSnapshotName="+name) {
 		t.Fatalf("plan %+v, %v", p, err)
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // StepID is the runbook step this package carries out.
-const StepID = "migrate.load"
+const StepID = runbook.MigrateLoad
 
 // Executor is migrate.load.
 type Executor struct {
@@ -26,8 +26,8 @@ type Executor struct {
 }
 
 // Executors returns this package's executors by step ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{StepID: &Executor{}}
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{StepID: &Executor{}}
 }
 
 // settings are the run options, checked.
@@ -215,7 +215,7 @@ func loadResult(st *Stats, addr string) runbook.Result {
 			{Name: "function libraries", Value: strconv.Itoa(st.Functions), OK: true},
 		},
 		Outputs: map[string]string{
-			"target": addr, "keys": strconv.FormatInt(st.Keys, 10), "restored": strconv.FormatInt(st.Restored, 10),
+			"target": addr, runbook.LoadKeys.Name: strconv.FormatInt(st.Keys, 10), "restored": strconv.FormatInt(st.Restored, 10),
 			"native": strconv.FormatInt(st.Native, 10), "expired_skipped": strconv.FormatInt(st.Expired, 10),
 			"failed": strconv.FormatInt(st.Failed, 10),
 		},

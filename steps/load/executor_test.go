@@ -24,7 +24,7 @@ func env(t *testing.T, target runbook.Target, file string, opts map[string]strin
 		Target:     target,
 		Thresholds: runbook.Thresholds{ParityTolerance: 0.001}}
 	st := runbook.NewState(runbook.New(), "redis", target.Kind)
-	st.Facts["migrate.snapshot.file"] = file
+	st.Facts[runbook.SnapshotFile] = file
 	return &runbook.Env{Config: cfg, State: &st, Operator: "alice", Options: opts, Log: t.Logf}
 }
 

@@ -181,7 +181,7 @@ func (e *Executor) runRestart(ctx context.Context, env *runbook.Env, c *redis.Cl
 		res.OK = res.OK && ok
 		res.Evidence = append(res.Evidence, runbook.Evidence{Name: fmt.Sprintf("db%d keys", d.DB), Value: strconv.FormatInt(have, 10), Want: strconv.FormatInt(want, 10), OK: ok})
 	}
-	res.Outputs["keys"] = strconv.FormatInt(keys, 10)
+	res.Outputs[runbook.LoadKeys.Name] = strconv.FormatInt(keys, 10)
 	if !res.OK {
 		res.Summary = fmt.Sprintf("%s restarted but does not hold the file's keys: check its log (did it load %s?)", addr, dest)
 	}

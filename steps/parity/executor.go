@@ -21,7 +21,7 @@ import (
 )
 
 // StepID is the runbook step this package carries out.
-const StepID = "migrate.parity"
+const StepID = runbook.MigrateParity
 
 // maxShown bounds the differences listed as evidence.
 const maxShown = 20
@@ -30,8 +30,8 @@ const maxShown = 20
 type Executor struct{}
 
 // Executors returns this package's executors by step ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{StepID: &Executor{}}
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{StepID: &Executor{}}
 }
 
 // Plan lists the reads.
@@ -126,7 +126,7 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	res.Outputs = map[string]string{"sampled": strconv.Itoa(d.Sampled), "differences": strconv.Itoa(lost), "target": addr}
 	for db, n := range snap {
 		// verify.data holds the target to what was moved, as this does.
-		res.Outputs[fmt.Sprintf("snapshot_db%d", db)] = strconv.FormatInt(n, 10)
+		res.Put(runbook.ParitySnapshotDB(db), strconv.FormatInt(n, 10))
 	}
 	res.Summary = fmt.Sprintf("key counts match within %g and %d of %d sampled keys are identical", tol, d.Same, d.Sampled)
 	if snap != nil {
@@ -213,11 +213,8 @@ func snapshotCounts(env *runbook.Env) map[int]int64 {
 // sinceSnapshot is how long ago the snapshot's data was captured (the
 // RDB's ctime), or 0 when unknown.
 func sinceSnapshot(env *runbook.Env) time.Duration {
-	if env.State == nil {
-		return 0
-	}
-	for _, k := range []string{"migrate.download.taken_at", "migrate.snapshot.taken_at"} {
-		if ms, err := strconv.ParseInt(env.State.Facts[k], 10, 64); err == nil {
+	for _, k := range []runbook.Fact{runbook.DownloadTakenAt, runbook.SnapshotTakenAt} {
+		if ms, err := strconv.ParseInt(env.Fact(k), 10, 64); err == nil {
 			return time.Since(time.UnixMilli(ms))
 		}
 	}

@@ -187,8 +187,8 @@ func TestCountsAgainstTheSnapshot(t *testing.T) {
 		s.Set(ctx, "new:"+strconv.Itoa(i), i, 0)
 	}
 	e := env(src, dst, 300)
-	e.State.Facts["migrate.snapshot.file"] = path
-	e.State.Facts["migrate.snapshot.taken_at"] = strconv.FormatInt(time.Now().Add(-time.Minute).UnixMilli(), 10)
+	e.State.Facts[runbook.SnapshotFile] = path
+	e.State.Facts[runbook.SnapshotTakenAt] = strconv.FormatInt(time.Now().Add(-time.Minute).UnixMilli(), 10)
 	res, err := (&Executor{}).Run(ctx, e, func(runbook.Progress) {})
 	if err != nil || !res.OK || !strings.Contains(strings.Join(res.Warnings, "\n"), "source holds +200 keys") {
 		t.Fatalf("a source that moved on: %+v, %v", res, err)

@@ -65,7 +65,7 @@ func TestRDBPathEndToEnd(t *testing.T) {
 		S3:         runbook.S3{Bucket: "lab-backups"},
 		Thresholds: runbook.Thresholds{ParityTolerance: 0.001, SampleKeys: 1000, TTLTolerance: runbook.Duration{Duration: 5 * time.Second}}}
 	rb := runbook.New()
-	execs := map[string]runbook.Executor{
+	execs := map[runbook.StepID]runbook.Executor{
 		snapshot.StepID: &snapshot.Executor{Poll: 50 * time.Millisecond},
 		export.StepID:   &export.Executor{Poll: 50 * time.Millisecond},
 		download.StepID: &download.Executor{},
@@ -87,10 +87,10 @@ func TestRDBPathEndToEnd(t *testing.T) {
 		}
 	}
 	record(runbook.Event{Type: runbook.EvDecide, Step: "migrate.strategy", Choice: "rdb", Reason: "a cache: misses during the load are fine"})
-	for _, id := range []string{"build.reachable", "build.version"} {
+	for _, id := range []runbook.StepID{"build.reachable", "build.version"} {
 		record(runbook.Event{Type: runbook.EvSkip, Step: id, Reason: "checked by another package's tests"})
 	}
-	for _, id := range []string{snapshot.StepID, export.StepID, download.StepID, load.StepID, StepID} {
+	for _, id := range []runbook.StepID{snapshot.StepID, export.StepID, download.StepID, load.StepID, StepID} {
 		env := eng.Env("alice", nil, t.Logf)
 		p, err := eng.Plan(ctx, id, env)
 		if err != nil {
@@ -123,7 +123,7 @@ func TestRDBPathEndToEnd(t *testing.T) {
 		d.Close()
 	}
 	st := eng.State()
-	if st.Facts["migrate.load.keys"] != strconv.Itoa(20030) || st.Facts["migrate.download.file"] == "" {
+	if st.Facts[runbook.LoadKeys] != strconv.Itoa(20030) || st.Facts[runbook.DownloadFile] == "" {
 		t.Fatalf("facts %v", st.Facts)
 	}
 }

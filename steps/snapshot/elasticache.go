@@ -115,9 +115,9 @@ func snapshotResult(s types.Snapshot) runbook.Result {
 			size = append(size, aws.ToString(n.NodeGroupId)+" "+c)
 		}
 	}
-	outputs := map[string]string{"name": name, "shards": strconv.Itoa(shards)}
+	outputs := map[string]string{runbook.SnapshotName.Name: name, runbook.SnapshotShards.Name: strconv.Itoa(shards)}
 	if !taken.IsZero() {
-		outputs["taken_at"] = strconv.FormatInt(taken.UnixMilli(), 10)
+		outputs[runbook.SnapshotTakenAt.Name] = strconv.FormatInt(taken.UnixMilli(), 10)
 	}
 	return runbook.Result{
 		OK:      true,
@@ -151,7 +151,7 @@ func (e *Executor) verifyElastiCache(ctx context.Context, env *runbook.Env) (run
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	name := fact(env, "name")
+	name := env.Fact(runbook.SnapshotName)
 	if name == "" {
 		if name, err = latest(ctx, api, env.Config.Source.ReplicationGroup); err != nil {
 			return runbook.Result{}, err

@@ -15,7 +15,7 @@ import (
 )
 
 // StepID is the runbook step this package carries out.
-const StepID = "migrate.snapshot"
+const StepID = runbook.MigrateSnapshot
 
 // Executor is migrate.snapshot.
 type Executor struct {
@@ -26,8 +26,8 @@ type Executor struct {
 }
 
 // Executors returns this package's executors by step ID.
-func Executors() map[string]runbook.Executor {
-	return map[string]runbook.Executor{StepID: &Executor{}}
+func Executors() map[runbook.StepID]runbook.Executor {
+	return map[runbook.StepID]runbook.Executor{StepID: &Executor{}}
 }
 
 func (e *Executor) now() time.Time {
@@ -82,25 +82,14 @@ func Name(group string, t time.Time) string {
 	return fmt.Sprintf("cutover-%s-%s", strings.Trim(group, "-"), t.UTC().Format("20060102-1504"))
 }
 
-func fact(env *runbook.Env, name string) string {
-	if env.State == nil {
-		return ""
-	}
-	return env.State.Facts[StepID+"."+name]
-}
-
 // Files are the migration's RDB files: the downloaded objects of an
 // ElastiCache export, or the self-managed source's snapshot.
 func Files(env *runbook.Env) ([]string, error) {
-	facts := map[string]string{}
-	if env.State != nil {
-		facts = env.State.Facts
-	}
-	if fs := facts["migrate.download.files"]; fs != "" {
+	if fs := env.Fact(runbook.DownloadFiles); fs != "" {
 		return strings.Split(fs, ","), nil
 	}
-	for _, k := range []string{"migrate.download.file", "migrate.snapshot.file"} {
-		if f := facts[k]; f != "" {
+	for _, k := range []runbook.Fact{runbook.DownloadFile, runbook.SnapshotFile} {
+		if f := env.Fact(k); f != "" {
 			return []string{f}, nil
 		}
 	}

@@ -24,9 +24,7 @@ func testEnv(t *testing.T, src runbook.Endpoint, aws runbook.AWS) *runbook.Env {
 }
 
 func record(env *runbook.Env, res runbook.Result) {
-	for k, v := range res.Outputs {
-		env.State.Facts[StepID+"."+k] = v
-	}
+	env.State.Facts.Record(StepID, res.Outputs)
 }
 
 func TestSelfManagedSnapshot(t *testing.T) {

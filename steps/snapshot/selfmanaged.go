@@ -96,8 +96,8 @@ func (e *Executor) runSelfManaged(ctx context.Context, env *runbook.Env, report 
 		Summary:  fmt.Sprintf("snapshot of %s: %s, %d keys, checksum %s", addr, runbook.Amount(size, "bytes"), sum.Keys, sum.Checksum.Status),
 		Evidence: append([]runbook.Evidence{{Name: "file", Value: path, OK: true}}, Evidence(sum)...),
 		Outputs: map[string]string{
-			"file": path, "bytes": strconv.FormatInt(size, 10), "keys": strconv.FormatInt(sum.Keys, 10),
-			"rdb_version": strconv.Itoa(sum.Version), "taken_at": at,
+			runbook.SnapshotFile.Name: path, "bytes": strconv.FormatInt(size, 10), "keys": strconv.FormatInt(sum.Keys, 10),
+			"rdb_version": strconv.Itoa(sum.Version), runbook.SnapshotTakenAt.Name: at,
 		},
 	}, nil
 }
@@ -132,7 +132,7 @@ func writeSnapshot(path string, fill func(*bufio.Writer) (int64, error)) (int64,
 }
 
 func (e *Executor) verifySelfManaged(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	path := fact(env, "file")
+	path := env.Fact(runbook.SnapshotFile)
 	if path == "" {
 		return runbook.Result{Summary: "no snapshot file is recorded; run migrate.snapshot"}, nil
 	}

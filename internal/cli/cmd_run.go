@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 
 type runCmd struct {
 	configFlag
-	Step     string            `arg:"" help:"Step ID, e.g. build.reachable (see cutover plan)."`
+	Step     runbook.StepID    `arg:"" help:"Step ID, e.g. build.reachable (see cutover plan)."`
 	Yes      bool              `help:"Confirm the plan without typing the resource name (scripts, rehearsals)."`
 	Operator string            `help:"Who runs it (default: config operator, $CUTOVER_OPERATOR, $USER)."`
 	Second   string            `help:"Second operator for two-person steps; must differ from the operator."`
@@ -71,7 +71,7 @@ func (c *runCmd) Run(s stdio) error {
 		if err != nil {
 			return failed(errors.New(eng.Redact.Scrub(err.Error())))
 		}
-		printResult(s, eng.Redact, step.ID+" (verify)", res)
+		printResult(s, eng.Redact, string(step.ID)+" (verify)", res)
 		if !res.OK {
 			return failed(fmt.Errorf("%s does not verify", step.ID))
 		}
@@ -121,7 +121,7 @@ func (c *runCmd) Run(s stdio) error {
 	if err != nil && !errors.Is(err, runbook.ErrCheckFailed) && res.Summary == "" {
 		return failed(errors.New(eng.Redact.Scrub(err.Error())))
 	}
-	printResult(s, eng.Redact, step.ID, res)
+	printResult(s, eng.Redact, string(step.ID), res)
 	if err != nil {
 		return failed(fmt.Errorf("%s failed: %s", step.ID, eng.Redact.Scrub(strings.TrimPrefix(err.Error(), runbook.ErrCheckFailed.Error()+": "))))
 	}
@@ -231,7 +231,7 @@ func eventLine(ev runbook.Event) string {
 		return fmt.Sprintf("%s started by %s", ev.Step, who)
 	case runbook.EvSucceed:
 		if ev.Result == nil {
-			return ev.Step + " done"
+			return string(ev.Step) + " done"
 		}
 		return fmt.Sprintf("%s done: %s", ev.Step, ev.Result.Summary)
 	case runbook.EvFail:

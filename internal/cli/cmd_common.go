@@ -1,6 +1,7 @@
-package main
+package cli
 
 import (
+	"fmt"
 	"os"
 	"os/user"
 
@@ -25,6 +26,9 @@ func newRunbook() (*runbook.Runbook, error) {
 	rb := runbook.New()
 	if err := rb.Attach(executors()); err != nil {
 		return nil, err
+	}
+	if ids := rb.Unattached(); len(ids) > 0 {
+		return nil, fmt.Errorf("this build has no executor for %s", runbook.JoinIDs(ids, ", "))
 	}
 	return rb, nil
 }

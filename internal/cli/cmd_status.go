@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -17,17 +17,17 @@ type statusCmd struct {
 // stepStatus is one step in `status --json`, a stable scripting interface:
 // fields may be added, never renamed or removed.
 type stepStatus struct {
-	ID      string     `json:"id"`
-	Phase   string     `json:"phase"`
-	Kind    string     `json:"kind"`
-	Gate    string     `json:"gate"`
-	State   string     `json:"state"`
-	Options []string   `json:"options"`
-	Choice  string     `json:"choice,omitempty"`
-	Reason  string     `json:"reason,omitempty"`
-	By      string     `json:"by,omitempty"`
-	Second  string     `json:"second,omitempty"`
-	At      *time.Time `json:"at,omitempty"`
+	ID      runbook.StepID `json:"id"`
+	Phase   string         `json:"phase"`
+	Kind    string         `json:"kind"`
+	Gate    string         `json:"gate"`
+	State   string         `json:"state"`
+	Options []string       `json:"options"`
+	Choice  string         `json:"choice,omitempty"`
+	Reason  string         `json:"reason,omitempty"`
+	By      string         `json:"by,omitempty"`
+	Second  string         `json:"second,omitempty"`
+	At      *time.Time     `json:"at,omitempty"`
 }
 
 func statusOf(st runbook.State, s *runbook.Step) stepStatus {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,12 +13,12 @@ import (
 // labHooks: in the practice lab, ticking cutover.restart restarts the
 // simulated application (it reconnects and re-resolves the name, as a
 // rolling restart would), so the panes show its traffic move.
-func labHooks(cfg *runbook.Config) map[string]ui.Hook {
+func labHooks(cfg *runbook.Config) map[runbook.StepID]ui.Hook {
 	if cfg.Lab == nil {
 		return nil
 	}
 	url := strings.TrimSuffix(cfg.Lab.ControlURL, "/") + "/app/restart"
-	return map[string]ui.Hook{"cutover.restart": {
+	return map[runbook.StepID]ui.Hook{runbook.CutoverRestart: {
 		Hint: "Lab: ticking this restarts the simulated application (POST " + url + ").",
 		Do: func(ctx context.Context) error {
 			req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"maps"
@@ -9,7 +9,7 @@ import (
 )
 
 // executors are the checks and actions of this build, by step ID.
-func executors() map[string]runbook.Executor {
+func executors() map[runbook.StepID]runbook.Executor {
 	all := probes.Checks()
 	maps.Copy(all, steps.Actions())
 	return all

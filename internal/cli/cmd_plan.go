@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -40,7 +40,7 @@ func (c *planCmd) Run(s stdio) error {
 			fmt.Fprintf(s.out, "    %s\n", step.Title)
 			fmt.Fprintf(s.out, "%s\n", indent(wrap(step.About, 76), "    "))
 			if len(step.Needs) > 0 {
-				fmt.Fprintf(s.out, "    needs: %s\n", strings.Join(step.Needs, ", "))
+				fmt.Fprintf(s.out, "    needs: %s\n", runbook.JoinIDs(step.Needs, ", "))
 			}
 			if d := detail(st, step); d != "" {
 				fmt.Fprintf(s.out, "    now: %s\n", d)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -241,7 +241,7 @@ func TestStatusJSONShape(t *testing.T) {
 	}
 	for i, s := range st.Steps {
 		def := rb.Steps[i]
-		if s["id"] != def.ID {
+		if s["id"] != string(def.ID) {
 			t.Fatalf("step %d is %v, want %s: not in runbook order", i, s["id"], def.ID)
 		}
 		var keys []string
@@ -367,7 +367,7 @@ func TestPlanListsEveryStep(t *testing.T) {
 		}
 	}
 	for _, s := range runbook.New().Steps {
-		if !strings.Contains(out, " "+s.ID+" ") {
+		if !strings.Contains(out, " "+string(s.ID)+" ") {
 			t.Errorf("plan lacks %s", s.ID)
 		}
 	}
