@@ -73,6 +73,9 @@ func (l *Lab) Status() Status {
 	for _, x := range l.Sentinels {
 		add("sentinel", x.Addr(), x.Pid(), x.Done())
 	}
+	if l.Exporter != nil {
+		add("exporter", l.Exporter.Addr(), l.Exporter.Pid(), l.Exporter.Done())
+	}
 	if l.DNS != nil {
 		s.DNS = l.DNS.Addr()
 	}

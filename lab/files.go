@@ -70,6 +70,7 @@ func (l *Lab) env() string {
 		{"TARGET_PASSWORD", l.Target.Password},
 		{"SENTINEL_ADDRS", strings.Join(l.SentinelAddrs(), ",")},
 		{"SENTINEL_MASTER", Master},
+		{"EXPORTER_URL", l.Exporter.URL()},
 		{"AWS_ENDPOINT_URL", l.AWS.URL()},
 		{"AWS_REGION", Region},
 		// The stand-in takes any credentials; these let the aws CLI and
@@ -128,6 +129,7 @@ target:
   replicas:
     - {{q (print "redis://" .Replica.Addr)}}
   data_dir: {{q .Target.Dir}}
+  exporter_url: {{q .Exporter.URL}}
 
 aws:
   region: {{q region}}

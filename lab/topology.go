@@ -113,5 +113,24 @@ func (l *Lab) startTarget(ctx context.Context, password string) error {
 		return fmt.Errorf("lab: %w", err)
 	}
 	l.logf("target %s, replica %s, sentinels on port %d ready", l.Target.Addr(), l.Replica.Addr(), port)
+	return l.startExporter(ctx)
+}
+
+// startExporter runs the real Redis exporter against the target primary,
+// as the monitoring decision asks for: 9121 when free, else any port.
+func (l *Lab) startExporter(ctx context.Context) error {
+	host := l.Block.Host(hostExport)
+	port, err := pickPort(9121, host)
+	if err != nil {
+		return fmt.Errorf("lab: exporter port: %w", err)
+	}
+	l.Exporter, err = servers.StartExporter(ctx, servers.ExporterConfig{
+		Dir: filepath.Join(l.Dir, "exporter"), Host: host, Port: port,
+		RedisAddr: l.Target.Addr(), Password: l.Target.Password,
+	})
+	if err != nil {
+		return fmt.Errorf("lab: exporter: %w", err)
+	}
+	l.logf("exporter %s scraping the target primary", l.Exporter.URL())
 	return nil
 }

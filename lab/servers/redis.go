@@ -89,7 +89,7 @@ func startRedisOnce(ctx context.Context, cfg RedisConfig, port int) (*Redis, err
 	if err := writeConf(conf, redisConfLines(cfg, dir, port, pidFile, logFile)); err != nil {
 		return nil, err
 	}
-	p, err := spawn("redis-server", dir, pidFile, logFile, conf)
+	p, err := spawn("redis-server", dir, pidFile, logFile, nil, conf)
 	if err != nil {
 		return nil, err
 	}

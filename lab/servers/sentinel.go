@@ -89,7 +89,7 @@ func startSentinelOnce(ctx context.Context, cfg SentinelConfig, mhost, mport str
 	if err := writeConf(conf, sentinelConfLines(cfg, dir, mhost, mport, port, pidFile, logFile)); err != nil {
 		return nil, err
 	}
-	p, err := spawn("redis-sentinel", dir, pidFile, logFile, conf)
+	p, err := spawn("redis-sentinel", dir, pidFile, logFile, nil, conf)
 	if err != nil {
 		return nil, err
 	}
