@@ -115,10 +115,13 @@ type Thresholds struct {
 	SampleKeys      int      `yaml:"sample_keys"`
 	TTLTolerance    Duration `yaml:"ttl_tolerance"`
 	LatencyMargin   float64  `yaml:"latency_margin"`
-	HitRateMargin   float64  `yaml:"hit_rate_margin"`
-	WatchDuration   Duration `yaml:"watch_duration"`
-	Convergence     float64  `yaml:"convergence"`
-	BaselineWindow  Duration `yaml:"baseline_window"`
+	// LatencySlack is the smallest p99 increase that counts: below it a
+	// difference is scheduling noise, not a regression.
+	LatencySlack   Duration `yaml:"latency_slack"`
+	HitRateMargin  float64  `yaml:"hit_rate_margin"`
+	WatchDuration  Duration `yaml:"watch_duration"`
+	Convergence    float64  `yaml:"convergence"`
+	BaselineWindow Duration `yaml:"baseline_window"`
 }
 
 // Lab is present only in the practice lab's generated config.
@@ -156,6 +159,7 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.SampleKeys, 1000)
 	orDefault(&t.TTLTolerance.Duration, 5*time.Second)
 	orDefault(&t.LatencyMargin, 0.25)
+	orDefault(&t.LatencySlack.Duration, 500*time.Microsecond)
 	orDefault(&t.HitRateMargin, 0.05)
 	orDefault(&t.WatchDuration.Duration, 2*time.Minute)
 	orDefault(&t.Convergence, 0.99)
@@ -513,6 +517,9 @@ func (v *validator) thresholds(t *Thresholds) {
 	}
 	if t.SampleKeys < 0 || t.SampleKeys > 1_000_000 {
 		v.fail("thresholds.sample_keys", "%d is out of range; use 0 to 1000000", t.SampleKeys)
+	}
+	if t.LatencySlack.Duration < 0 || t.LatencySlack.Duration > time.Second {
+		v.fail("thresholds.latency_slack", "%s is out of range; use between 0 and 1s (0.5ms on a dedicated host, a few ms on a shared one)", t.LatencySlack.Duration)
 	}
 	if t.TTLTolerance.Duration < 0 {
 		v.fail("thresholds.ttl_tolerance", "must not be negative")
