@@ -27,6 +27,7 @@ func Checks() map[string]runbook.Executor {
 		"build.monitoring":   monitoringCheck,
 		"build.backup":       backupCheck,
 		"migrate.dualwrite":  dualWriteCheck,
+		"cutover.stragglers": stragglersCheck,
 		"cutover.watch":      watchCheck,
 		"verify.connect":     connectCheck,
 		"verify.data":        dataCheck,

@@ -18,7 +18,7 @@ func labConfig(src, tgt runbook.Endpoint) *runbook.Config {
 		// The lab's latency slack: the tests share a busy machine.
 		Thresholds: runbook.Thresholds{ParityTolerance: 0.001, LatencyMargin: 0.25, HitRateMargin: 0.05,
 			LatencySlack: runbook.Duration{Duration: 5 * time.Millisecond},
-			Convergence: 0.99, WatchDuration: runbook.Duration{Duration: 2 * time.Second},
+			Convergence:  0.99, WatchDuration: runbook.Duration{Duration: 2 * time.Second},
 			BaselineWindow: runbook.Duration{Duration: time.Second}},
 	}
 }

@@ -122,6 +122,11 @@ type Thresholds struct {
 	WatchDuration  Duration `yaml:"watch_duration"`
 	Convergence    float64  `yaml:"convergence"`
 	BaselineWindow Duration `yaml:"baseline_window"`
+	// StragglersQuiet is how long the source must have no application
+	// connection for cutover.stragglers to pass; it gives up after
+	// StragglersTimeout.
+	StragglersQuiet   Duration `yaml:"stragglers_quiet"`
+	StragglersTimeout Duration `yaml:"stragglers_timeout"`
 }
 
 // Lab is present only in the practice lab's generated config.
@@ -164,6 +169,8 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.WatchDuration.Duration, 2*time.Minute)
 	orDefault(&t.Convergence, 0.99)
 	orDefault(&t.BaselineWindow.Duration, 30*time.Second)
+	orDefault(&t.StragglersQuiet.Duration, 30*time.Second)
+	orDefault(&t.StragglersTimeout.Duration, 5*time.Minute)
 	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
 		c.AWS.Region = getenv("AWS_REGION")
 	}
@@ -526,6 +533,11 @@ func (v *validator) thresholds(t *Thresholds) {
 	}
 	if t.WatchDuration.Duration < 0 {
 		v.fail("thresholds.watch_duration", "must not be negative")
+	}
+	if t.StragglersQuiet.Duration < time.Second {
+		v.fail("thresholds.stragglers_quiet", "%s is too short; use at least 1s", t.StragglersQuiet.Duration)
+	} else if t.StragglersTimeout.Duration < t.StragglersQuiet.Duration {
+		v.fail("thresholds.stragglers_timeout", "%s is shorter than thresholds.stragglers_quiet (%s); give the check at least that long", t.StragglersTimeout.Duration, t.StragglersQuiet.Duration)
 	}
 	if t.BaselineWindow.Duration < time.Second {
 		v.fail("thresholds.baseline_window", "%s is too short; use at least 1s", t.BaselineWindow.Duration)
