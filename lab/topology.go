@@ -59,8 +59,11 @@ func (l *Lab) startSource(ctx context.Context, password string) error {
 	if err != nil {
 		return fmt.Errorf("lab: source: %w", err)
 	}
+	// Named as cutover's own: ElastiCache's collection of CloudWatch
+	// metrics, which this client stands in for, is no application, and
+	// cutover.stragglers must not count it.
 	l.source = redis.NewClient(&redis.Options{
-		Addr: l.Source.Addr(), Password: password, Protocol: 2, DisableIdentity: true,
+		Addr: l.Source.Addr(), Password: password, Protocol: 2, DisableIdentity: true, ClientName: "cutover-lab-aws",
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		PoolSize:                 8, DialTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 	})
