@@ -165,17 +165,7 @@ func (a *App) RestartHolding() (string, error) {
 	}
 	go func() {
 		defer close(h.done)
-		r := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				_ = c.Get(ctx, a.cfg.HitKey(r)).Err()
-			}
-		}
+		every(ctx, time.Second, 0, func(r *rand.Rand) { _ = c.Get(ctx, a.cfg.HitKey(r)).Err() })
 	}()
 	a.Release()
 	a.held.Store(h)
@@ -203,7 +193,16 @@ func (a *App) Close() {
 // work runs one worker: 70% GETs of seeded keys, 15% GETs of absent keys,
 // 15% SETs of the app's own keys.
 func (a *App) work(ctx context.Context, id int, interval time.Duration) {
-	r := rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))
+	every(ctx, interval, uint64(id), func(r *rand.Rand) {
+		opCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		a.op(opCtx, r)
+		cancel()
+	})
+}
+
+// every calls fn each interval, with its own random source, until ctx ends.
+func every(ctx context.Context, interval time.Duration, seed uint64, fn func(*rand.Rand)) {
+	r := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -212,9 +211,7 @@ func (a *App) work(ctx context.Context, id int, interval time.Duration) {
 			return
 		case <-tick.C:
 		}
-		opCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		a.op(opCtx, r)
-		cancel()
+		fn(r)
 	}
 }
 

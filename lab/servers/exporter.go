@@ -54,19 +54,9 @@ func StartExporter(ctx context.Context, cfg ExporterConfig) (*Exporter, error) {
 	if err := prepareDir(cfg.Dir); err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		port := cfg.Port
-		if port == 0 {
-			var err error
-			if port, err = FreePort(cfg.Host); err != nil {
-				return nil, err
-			}
-		}
-		e, err := startExporterOnce(ctx, cfg, port)
-		if err == nil || cfg.Port != 0 || attempt == 4 || !strings.Contains(err.Error(), "address already in use") {
-			return e, err
-		}
-	}
+	return onPort(cfg.Host, cfg.Port, "address already in use", func(port int) (*Exporter, error) {
+		return startExporterOnce(ctx, cfg, port)
+	})
 }
 
 func startExporterOnce(ctx context.Context, cfg ExporterConfig, port int) (*Exporter, error) {
