@@ -161,6 +161,8 @@ thresholds:
   watch_duration: 30s
   convergence: 0.99
   baseline_window: 10s
+  stragglers_quiet: 5s
+  stragglers_timeout: 1m
 
 lab:
   control_url: {{q .ControlURL}}

@@ -350,8 +350,8 @@ func TestLabDiesWithParent(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("helper said %q (%v)", line, err)
 	}
-	if n := len(serversOf(prefix)); n != 6 {
-		t.Fatalf("%d servers of %s running, want 6", n, prefix)
+	if n := len(serversOf(prefix)); n != 7 { // six servers and the exporter
+		t.Fatalf("%d servers of %s running, want 7", n, prefix)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -410,8 +410,8 @@ func TestServePrintsOneLineAndTearsDown(t *testing.T) {
 	env := readEnv(t, filepath.Join(dir, "lab.env"))
 	host, _, _ := net.SplitHostPort(env["SOURCE_ADDR"])
 	prefix := host[:strings.LastIndexByte(host, '.')+1] // 127.A.B.
-	if n := len(serversOf(prefix)); n != 6 {
-		t.Fatalf("%d servers of %s running, want 6", n, prefix)
+	if n := len(serversOf(prefix)); n != 7 { // six servers and the exporter
+		t.Fatalf("%d servers of %s running, want 7", n, prefix)
 	}
 	cancel()
 	if err := <-done; err != nil {
