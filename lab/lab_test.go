@@ -410,7 +410,7 @@ func TestServePrintsOneLineAndTearsDown(t *testing.T) {
 	env := readEnv(t, filepath.Join(dir, "lab.env"))
 	host, _, _ := net.SplitHostPort(env["SOURCE_ADDR"])
 	prefix := host[:strings.LastIndexByte(host, '.')+1] // 127.A.B.
-	if n := len(serversOf(prefix)); n != 7 { // six servers and the exporter
+	if n := len(serversOf(prefix)); n != 7 {            // six servers and the exporter
 		t.Fatalf("%d servers of %s running, want 7", n, prefix)
 	}
 	cancel()
