@@ -11,11 +11,13 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 build:
 	$(GO) build -ldflags "-X github.com/cutover/cutover/internal/cli.version=$(VERSION)" -o cutover .
 
-# Real servers and tmux for the tests and the lab, from the OS packages.
+# Real servers, the Redis exporter and tmux for the tests and the lab, from
+# the OS packages (binary and package share their names).
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v redis-sentinel >/dev/null || missing="$$missing redis-sentinel"; \
+	command -v prometheus-redis-exporter >/dev/null || missing="$$missing prometheus-redis-exporter"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

@@ -29,14 +29,31 @@ type ServerStatus struct {
 }
 
 // control serves POST /_lab/app/restart (a rolling restart of the
-// application) and GET /_lab/status. The stand-in serving it starts after
-// everything it reports on.
+// application; with ?hold=1 one pooled connection stays on the old
+// address, a straggler for cutover.stragglers), POST /_lab/app/release
+// (closes that connection) and GET /_lab/status. The stand-in serving it
+// starts after everything it reports on.
 func (l *Lab) control() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+ControlPath+"app/restart", func(w http.ResponseWriter, r *http.Request) {
-		l.App.Restart()
-		l.logf("application restarted (POST %sapp/restart)", ControlPath)
-		writeJSON(w, map[string]bool{"restarted": true})
+		if r.URL.Query().Get("hold") != "1" {
+			l.App.Restart()
+			l.logf("application restarted (POST %sapp/restart)", ControlPath)
+			writeJSON(w, map[string]bool{"restarted": true})
+			return
+		}
+		addr, err := l.App.RestartHolding()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		l.logf("application restarted, one connection held on %s (POST %sapp/restart?hold=1)", addr, ControlPath)
+		writeJSON(w, map[string]any{"restarted": true, "held": addr})
+	})
+	mux.HandleFunc("POST "+ControlPath+"app/release", func(w http.ResponseWriter, r *http.Request) {
+		l.App.Release()
+		l.logf("held application connection closed (POST %sapp/release)", ControlPath)
+		writeJSON(w, map[string]bool{"released": true})
 	})
 	mux.HandleFunc("GET "+ControlPath+"status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, l.Status())
@@ -72,6 +89,9 @@ func (l *Lab) Status() Status {
 	}
 	for _, x := range l.Sentinels {
 		add("sentinel", x.Addr(), x.Pid(), x.Done())
+	}
+	if l.Exporter != nil {
+		add("exporter", l.Exporter.Addr(), l.Exporter.Pid(), l.Exporter.Done())
 	}
 	if l.DNS != nil {
 		s.DNS = l.DNS.Addr()

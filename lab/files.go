@@ -70,6 +70,7 @@ func (l *Lab) env() string {
 		{"TARGET_PASSWORD", l.Target.Password},
 		{"SENTINEL_ADDRS", strings.Join(l.SentinelAddrs(), ",")},
 		{"SENTINEL_MASTER", Master},
+		{"EXPORTER_URL", l.Exporter.URL()},
 		{"AWS_ENDPOINT_URL", l.AWS.URL()},
 		{"AWS_REGION", Region},
 		// The stand-in takes any credentials; these let the aws CLI and
@@ -128,6 +129,7 @@ target:
   replicas:
     - {{q (print "redis://" .Replica.Addr)}}
   data_dir: {{q .Target.Dir}}
+  exporter_url: {{q .Exporter.URL}}
 
 aws:
   region: {{q region}}
@@ -147,16 +149,20 @@ dns:
   resolver: {{q .DNS.Addr}}
 
 # Shorter windows than production, for a brisk rehearsal; and a wider
-# latency margin: every server, the app and the console share one machine.
+# latency margin and slack: every server, the app and the console share one
+# machine, whose scheduler stalls any of them for a few ms now and then.
 thresholds:
   parity_tolerance: 0.001
   sample_keys: 1000
   ttl_tolerance: 5s
   latency_margin: 1.0
+  latency_slack: 5ms
   hit_rate_margin: 0.05
   watch_duration: 30s
   convergence: 0.99
   baseline_window: 10s
+  stragglers_quiet: 5s
+  stragglers_timeout: 1m
 
 lab:
   control_url: {{q .ControlURL}}

@@ -1,6 +1,6 @@
 // Package lab is the practice lab: a password-protected, seeded source
 // standing in for ElastiCache, a Sentinel-managed target (primary, replica,
-// three sentinels), the AWS stand-in, a loopback DNS server serving the
+// three sentinels, the Redis exporter on the primary), the AWS stand-in, a loopback DNS server serving the
 // hosted zone, and a simulated application, all on one random 127.A.B.0/24
 // block, with the cutover.yaml that drives the runbook against them.
 package lab
@@ -46,6 +46,7 @@ type Lab struct {
 
 	Source, Target, Replica *servers.Redis
 	Sentinels               []*servers.Sentinel
+	Exporter                *servers.Exporter // scrapes the target primary
 
 	Zones *zone.Store
 	DNS   *dnsserver.Server
@@ -142,7 +143,7 @@ func (l *Lab) claimDir(dir string) error {
 }
 
 func serverDirs() []string {
-	return []string{"source", "target", "replica", "sentinel-1", "sentinel-2", "sentinel-3"}
+	return []string{"source", "target", "replica", "sentinel-1", "sentinel-2", "sentinel-3", "exporter"}
 }
 
 // logf writes one progress line with the time since Start.
@@ -168,6 +169,9 @@ func (l *Lab) Close() error {
 			_ = l.source.Close()
 		}
 		// Sentinels first, or they would fail the target over while it stops.
+		if l.Exporter != nil {
+			l.Exporter.Stop()
+		}
 		var wg sync.WaitGroup
 		for _, s := range l.Sentinels {
 			wg.Go(s.Stop)

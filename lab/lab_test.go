@@ -28,6 +28,7 @@ import (
 	"github.com/cutover/cutover/lab/app"
 	"github.com/cutover/cutover/lab/servers"
 	"github.com/cutover/cutover/lab/zone"
+	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -45,6 +46,42 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Hour) // until the parent test kills this process
 	}
 	os.Exit(m.Run())
+}
+
+func post(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Post(url, "", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %v %v", url, resp, err)
+	}
+	resp.Body.Close()
+}
+
+// waitApp waits up to 10 s for the application's status to satisfy ok.
+func waitApp(t *testing.T, l *Lab, ok func(app.Status) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s := l.App.Status(); !ok(s); s = l.App.Status() {
+		if time.Now().After(deadline) {
+			t.Fatalf("app still on %v (last error %q)", s.Conns, s.LastError)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// runStragglers runs the cutover.stragglers check against the lab.
+func runStragglers(t *testing.T, cfg *runbook.Config) runbook.Result {
+	t.Helper()
+	rb := runbook.New()
+	if err := rb.Attach(probes.Checks()); err != nil {
+		t.Fatal(err)
+	}
+	st := runbook.NewState(rb, cfg.Source.Kind, cfg.Target.Kind)
+	res, err := rb.Step("cutover.stragglers").Exec.Run(context.Background(), &runbook.Env{Config: cfg, State: &st, Operator: "test"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // logWriter sends the lab's progress lines to the test log.
@@ -81,10 +118,14 @@ func TestLabEndToEnd(t *testing.T) {
 		if n := src.DBSize(ctx).Val(); n < DefaultKeys {
 			t.Errorf("source holds %d keys, want at least %d", n, DefaultKeys)
 		}
-		if err := client(l.Source, "").Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		anon := client(l.Source, "")
+		defer anon.Close()
+		if err := anon.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
 			t.Errorf("source without password: want NOAUTH, got %v", err)
 		}
-		if err := client(l.Target, l.Source.Password).Ping(ctx).Err(); err == nil {
+		wrong := client(l.Target, l.Source.Password)
+		defer wrong.Close()
+		if err := wrong.Ping(ctx).Err(); err == nil {
 			t.Error("the target accepts the source's password")
 		}
 		tgt := client(l.Target, l.Target.Password)
@@ -127,7 +168,8 @@ func TestLabEndToEnd(t *testing.T) {
 			t.Error("config passwords do not resolve to the servers' passwords")
 		}
 		if !slices.Equal(cfg.Target.Sentinel.Addrs, l.SentinelAddrs()) || cfg.DNS.Resolver != l.DNS.Addr() ||
-			cfg.AWS.Endpoint != l.AWS.URL() || cfg.Lab == nil || cfg.Lab.ControlURL != l.ControlURL() {
+			cfg.AWS.Endpoint != l.AWS.URL() || cfg.Lab == nil || cfg.Lab.ControlURL != l.ControlURL() ||
+			cfg.Target.ExporterURL != l.Exporter.URL() {
 			t.Errorf("config does not describe the lab: %+v", cfg)
 		}
 		data, err := os.ReadFile(l.ConfigPath)
@@ -140,7 +182,7 @@ func TestLabEndToEnd(t *testing.T) {
 			"TARGET_PRIMARY_ADDR": l.Target.Addr(), "TARGET_REPLICA_ADDR": l.Replica.Addr(),
 			"TARGET_PASSWORD": l.Target.Password, "SENTINEL_ADDRS": strings.Join(l.SentinelAddrs(), ","),
 			"SENTINEL_MASTER": Master, "AWS_ENDPOINT_URL": l.AWS.URL(), "DNS_ADDR": l.DNS.Addr(),
-			"CNAME": CNAME, "LAB_DIR": l.Dir,
+			"CNAME": CNAME, "LAB_DIR": l.Dir, "EXPORTER_URL": l.Exporter.URL(),
 		}
 		for k, v := range want {
 			if env[k] != v {
@@ -163,7 +205,7 @@ func TestLabEndToEnd(t *testing.T) {
 
 	t.Run("traffic moves after a CNAME change and a restart", func(t *testing.T) {
 		st := labStatus(t, l)
-		if len(st.Servers) != 6 || st.App.Ops == 0 || st.CNAME != SourceName+"." {
+		if len(st.Servers) != 7 || st.App.Ops == 0 || st.CNAME != SourceName+"." {
 			t.Fatalf("status: %+v", st)
 		}
 		if st.App.Conns[l.Source.Addr()] == 0 {
@@ -172,22 +214,25 @@ func TestLabEndToEnd(t *testing.T) {
 		if err := l.Zones.Set(ZoneID, zone.Record{Name: CNAME, Type: zone.TypeCNAME, TTL: 30, Values: []string{TargetName}}); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.Post(l.ControlURL()+"app/restart", "", nil)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("restart: %v %v", resp, err)
+		// One pooled connection stays on the source: a straggler.
+		post(t, l.ControlURL()+"app/restart?hold=1")
+		waitApp(t, l, func(s app.Status) bool { return s.Conns[l.Target.Addr()] > 0 && s.Conns[l.Source.Addr()] == 1 })
+		cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
 		}
-		resp.Body.Close()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			s := l.App.Status()
-			if s.Conns[l.Target.Addr()] > 0 && s.Conns[l.Source.Addr()] == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("app still on %v (last error %q)", s.Conns, s.LastError)
-			}
-			time.Sleep(50 * time.Millisecond)
+		cfg.Thresholds.StragglersQuiet.Duration, cfg.Thresholds.StragglersTimeout.Duration = time.Second, 3*time.Second
+		res := runStragglers(t, cfg)
+		if res.OK || !strings.Contains(res.Summary, "1 application connection(s) still on the source") ||
+			!strings.Contains(res.Summary, "name "+app.ClientName+", lib -") {
+			t.Fatalf("stragglers with a held connection: %+v", res)
 		}
+		t.Logf("cutover.stragglers: %s", res.Summary)
+		post(t, l.ControlURL()+"app/release")
+		if res := runStragglers(t, cfg); !res.OK {
+			t.Fatalf("stragglers after the release: %+v", res)
+		}
+		waitApp(t, l, func(s app.Status) bool { return s.Conns[l.Target.Addr()] > 0 && s.Conns[l.Source.Addr()] == 0 })
 		tgt := client(l.Target, l.Target.Password)
 		defer tgt.Close()
 		if list := tgt.ClientList(ctx).Val(); !strings.Contains(list, "name="+app.ClientName+" ") {
@@ -305,8 +350,8 @@ func TestLabDiesWithParent(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("helper said %q (%v)", line, err)
 	}
-	if n := len(serversOf(prefix)); n != 6 {
-		t.Fatalf("%d servers of %s running, want 6", n, prefix)
+	if n := len(serversOf(prefix)); n != 7 { // six servers and the exporter
+		t.Fatalf("%d servers of %s running, want 7", n, prefix)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -365,8 +410,8 @@ func TestServePrintsOneLineAndTearsDown(t *testing.T) {
 	env := readEnv(t, filepath.Join(dir, "lab.env"))
 	host, _, _ := net.SplitHostPort(env["SOURCE_ADDR"])
 	prefix := host[:strings.LastIndexByte(host, '.')+1] // 127.A.B.
-	if n := len(serversOf(prefix)); n != 6 {
-		t.Fatalf("%d servers of %s running, want 6", n, prefix)
+	if n := len(serversOf(prefix)); n != 7 {            // six servers and the exporter
+		t.Fatalf("%d servers of %s running, want 7", n, prefix)
 	}
 	cancel()
 	if err := <-done; err != nil {

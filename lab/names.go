@@ -28,5 +28,6 @@ const (
 	hostReplica = 3
 	hostSentA   = 4 // sentinels on .4, .5, .6
 	hostAWS     = 10
+	hostExport  = 11 // the target primary's exporter
 	hostDNS     = 53
 )

@@ -59,8 +59,11 @@ func (l *Lab) startSource(ctx context.Context, password string) error {
 	if err != nil {
 		return fmt.Errorf("lab: source: %w", err)
 	}
+	// Named as cutover's own: ElastiCache's collection of CloudWatch
+	// metrics, which this client stands in for, is no application, and
+	// cutover.stragglers must not count it.
 	l.source = redis.NewClient(&redis.Options{
-		Addr: l.Source.Addr(), Password: password, Protocol: 2, DisableIdentity: true,
+		Addr: l.Source.Addr(), Password: password, Protocol: 2, DisableIdentity: true, ClientName: "cutover-lab-aws",
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		PoolSize:                 8, DialTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 	})
@@ -113,5 +116,24 @@ func (l *Lab) startTarget(ctx context.Context, password string) error {
 		return fmt.Errorf("lab: %w", err)
 	}
 	l.logf("target %s, replica %s, sentinels on port %d ready", l.Target.Addr(), l.Replica.Addr(), port)
+	return l.startExporter(ctx)
+}
+
+// startExporter runs the real Redis exporter against the target primary,
+// as the monitoring decision asks for: 9121 when free, else any port.
+func (l *Lab) startExporter(ctx context.Context) error {
+	host := l.Block.Host(hostExport)
+	port, err := pickPort(9121, host)
+	if err != nil {
+		return fmt.Errorf("lab: exporter port: %w", err)
+	}
+	l.Exporter, err = servers.StartExporter(ctx, servers.ExporterConfig{
+		Dir: filepath.Join(l.Dir, "exporter"), Host: host, Port: port,
+		RedisAddr: l.Target.Addr(), Password: l.Target.Password,
+	})
+	if err != nil {
+		return fmt.Errorf("lab: exporter: %w", err)
+	}
+	l.logf("exporter %s scraping the target primary", l.Exporter.URL())
 	return nil
 }

@@ -8,11 +8,6 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-// latencySlack is the smallest p99 increase that counts: below half a
-// millisecond the difference is scheduling noise, not a regression, and a
-// pure percentage would fail a 0.1 ms baseline on jitter alone.
-const latencySlack = 500 * time.Microsecond
-
 // limits are the pass conditions derived from inventory.baseline.
 type limits struct {
 	baseP99 time.Duration
@@ -32,8 +27,11 @@ func baselineLimits(st *runbook.State, th runbook.Thresholds) (limits, error) {
 		return l, fmt.Errorf("no baseline p99: run inventory.baseline first")
 	}
 	l.baseP99 = time.Duration(p99 * float64(time.Millisecond))
-	l.maxP99 = max(time.Duration(float64(l.baseP99)*(1+th.LatencyMargin)), l.baseP99+latencySlack)
-	l.p99Want = fmt.Sprintf("<= %s (baseline %s + %.0f%%, at least +%s)", ms(l.maxP99), ms(l.baseP99), th.LatencyMargin*100, ms(latencySlack))
+	// The slack keeps a pure percentage from failing a 0.1 ms baseline on
+	// scheduling jitter alone.
+	slack := th.LatencySlack.Duration
+	l.maxP99 = max(time.Duration(float64(l.baseP99)*(1+th.LatencyMargin)), l.baseP99+slack)
+	l.p99Want = fmt.Sprintf("<= %s (baseline %s + %.0f%%, at least +%s)", ms(l.maxP99), ms(l.baseP99), th.LatencyMargin*100, ms(slack))
 	if h, err := strconv.ParseFloat(st.Facts[runbook.BaselineHitRate], 64); err == nil {
 		l.minHit, l.hasHit = h-th.HitRateMargin, true
 		l.hitWant = fmt.Sprintf(">= %.1f%% (baseline %.1f%% - %.1f points)", l.minHit*100, h*100, th.HitRateMargin*100)

@@ -2,9 +2,6 @@ package probes
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -221,21 +218,56 @@ func TestRDBVersion(t *testing.T) {
 
 func TestMonitoring(t *testing.T) {
 	t.Parallel()
-	body := "# HELP redis_up Information about the Redis instance\n# TYPE redis_up gauge\nredis_up %s\n"
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, body, "1") }))
-	defer up.Close()
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, body, "0") }))
-	defer down.Close()
-	cfg := labConfig(source("127.0.0.1:1", "x"), target("127.0.0.1:1", "x"))
+	tgt := redisPW(t, "pw")
+	other := redisPW(t, "pw")
+	cfg := labConfig(source("127.0.0.1:1", "x"), target(tgt.Addr(), "pw"))
 	res := runCheck(t, "build.monitoring", envFor(cfg, nil))
 	wantResult(t, res, false, "target.exporter_url is not set")
-	cfg.Target.ExporterURL = up.URL + "/metrics"
+
+	// The real exporter on the target.
+	e := labtest.Exporter(t, tgt)
+	cfg.Target.ExporterURL = e.URL()
 	res = runCheck(t, "build.monitoring", envFor(cfg, nil))
-	wantResult(t, res, true, "redis_up 1")
-	cfg.Target.ExporterURL = down.URL
+	wantResult(t, res, true, "watches the target primary")
+	want := mustInfo(t, tgt.Addr(), "pw").RunID
+	if ev := evidence(t, res, "run_id the exporter sees"); ev.Value != want {
+		t.Fatalf("run_id row %+v, want %s", ev, want)
+	}
+
+	// An exporter that scrapes another server: the run_ids differ.
+	wrong := labtest.Exporter(t, other)
+	cfg.Target.ExporterURL = wrong.URL()
 	res = runCheck(t, "build.monitoring", envFor(cfg, nil))
-	wantResult(t, res, false, "redis_up: 0 (want 1)")
-	cfg.Target.ExporterURL = "http://" + closedAddr(t) + "/metrics"
+	wantResult(t, res, false, "the exporter watches another server: it sees run_id "+mustInfo(t, other.Addr(), "pw").RunID)
+	wantContains(t, res.Summary, "has run_id "+want)
+
+	// Its server goes away: the exporter still answers, with redis_up 0.
+	other.Stop()
 	res = runCheck(t, "build.monitoring", envFor(cfg, nil))
-	wantResult(t, res, false, "connection refused")
+	wantResult(t, res, false, "reports redis_up 0")
+
+	// The exporter itself is down.
+	e.Stop()
+	cfg.Target.ExporterURL = e.URL()
+	res = runCheck(t, "build.monitoring", envFor(cfg, nil))
+	wantResult(t, res, false, "the exporter at "+e.URL()+" does not answer")
+	wantContains(t, res.Summary, "connection refused")
+}
+
+func TestReadMetrics(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, text, up, runID string
+	}{
+		{"exporter", "# HELP redis_up x\n# TYPE redis_up gauge\nredis_up 1\nredis_instance_info{os=\"Linux\",role=\"master\",run_id=\"abc\",tcp_port=\"6379\"} 1\n", "1", "abc"},
+		{"escaped label", `redis_instance_info{os="a \"b\" \\ c",run_id="r2"} 1` + "\nredis_up 0\n", "0", "r2"},
+		{"other metrics named alike", "redis_up_seconds 5\nredis_uptime 3\n", "", ""},
+		{"broken labels", `redis_instance_info{run_id="x 1` + "\nredis_up 1\n", "1", ""},
+		{"empty", "", "", ""},
+	} {
+		m, err := readMetrics(strings.NewReader(tt.text))
+		if err != nil || m.up != tt.up || m.runID != tt.runID {
+			t.Errorf("%s: %+v %v, want up %q run_id %q", tt.name, m, err, tt.up, tt.runID)
+		}
+	}
 }

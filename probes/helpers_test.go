@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"context"
 	"io"
 	"net"
 	"strings"
@@ -85,4 +86,16 @@ func countingProxy(t *testing.T, to string) *proxy {
 func labtestRedis(t *testing.T, conf ...string) *servers.Redis {
 	t.Helper()
 	return labtest.Redis(t, labtest.WithConfig(conf...))
+}
+
+// mustInfo reads INFO server from addr.
+func mustInfo(t *testing.T, addr, password string) Info {
+	t.Helper()
+	c := Client(target(addr, password), "test")
+	defer c.Close()
+	in, err := infoOf(context.Background(), c, "server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }

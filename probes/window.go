@@ -14,6 +14,8 @@ import (
 // trips, and the INFO deltas between its start and its end.
 type window struct {
 	lat        Latency
+	perSecond  []Latency       // the PINGs of each second
+	ends       []time.Duration // when each of those seconds ended, since the start
 	dt         time.Duration
 	hitRate    float64
 	hitOK      bool // there were lookups (in the window, or else since start)
@@ -34,7 +36,9 @@ func measure(ctx context.Context, lc, ic *redis.Client, d time.Duration, report 
 	t0 := time.Now()
 	s := Sampler{Client: lc}
 	for elapsed := time.Duration(0); elapsed < d && ctx.Err() == nil; elapsed = time.Since(t0) {
-		w.lat.Merge(s.Sample(ctx, min(time.Second, d-elapsed)))
+		l := s.Sample(ctx, min(time.Second, d-elapsed))
+		w.lat.Merge(l)
+		w.perSecond, w.ends = append(w.perSecond, l), append(w.ends, time.Since(t0))
 		report(runbook.Progress{Done: int64(time.Since(t0).Seconds()), Total: int64(d.Seconds()), Unit: "s",
 			Message: fmt.Sprintf("%d PINGs, p50 %s, p99 %s", w.lat.N(), ms(w.lat.Quantile(0.5)), ms(w.lat.Quantile(0.99)))})
 	}
@@ -59,4 +63,13 @@ func (w *window) fill(begin, end Info, own int64) {
 		w.hitOverall = w.hitOK
 	}
 	w.keys, w.usedMemory = end.Keys(), end.UsedMemory
+}
+
+// seconds judges each second of the window against lim.
+func (w *window) seconds(lim limits) []second {
+	secs := make([]second, len(w.perSecond))
+	for i, l := range w.perSecond {
+		secs[i] = newSecond(w.ends[i], l, lim)
+	}
+	return secs
 }

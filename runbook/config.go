@@ -115,10 +115,18 @@ type Thresholds struct {
 	SampleKeys      int      `yaml:"sample_keys"`
 	TTLTolerance    Duration `yaml:"ttl_tolerance"`
 	LatencyMargin   float64  `yaml:"latency_margin"`
-	HitRateMargin   float64  `yaml:"hit_rate_margin"`
-	WatchDuration   Duration `yaml:"watch_duration"`
-	Convergence     float64  `yaml:"convergence"`
-	BaselineWindow  Duration `yaml:"baseline_window"`
+	// LatencySlack is the smallest p99 increase that counts: below it a
+	// difference is scheduling noise, not a regression.
+	LatencySlack   Duration `yaml:"latency_slack"`
+	HitRateMargin  float64  `yaml:"hit_rate_margin"`
+	WatchDuration  Duration `yaml:"watch_duration"`
+	Convergence    float64  `yaml:"convergence"`
+	BaselineWindow Duration `yaml:"baseline_window"`
+	// StragglersQuiet is how long the source must have no application
+	// connection for cutover.stragglers to pass; it gives up after
+	// StragglersTimeout.
+	StragglersQuiet   Duration `yaml:"stragglers_quiet"`
+	StragglersTimeout Duration `yaml:"stragglers_timeout"`
 }
 
 // Lab is present only in the practice lab's generated config.
@@ -156,10 +164,13 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.SampleKeys, 1000)
 	orDefault(&t.TTLTolerance.Duration, 5*time.Second)
 	orDefault(&t.LatencyMargin, 0.25)
+	orDefault(&t.LatencySlack.Duration, 500*time.Microsecond)
 	orDefault(&t.HitRateMargin, 0.05)
 	orDefault(&t.WatchDuration.Duration, 2*time.Minute)
 	orDefault(&t.Convergence, 0.99)
 	orDefault(&t.BaselineWindow.Duration, 30*time.Second)
+	orDefault(&t.StragglersQuiet.Duration, 30*time.Second)
+	orDefault(&t.StragglersTimeout.Duration, 5*time.Minute)
 	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
 		c.AWS.Region = getenv("AWS_REGION")
 	}
@@ -514,11 +525,19 @@ func (v *validator) thresholds(t *Thresholds) {
 	if t.SampleKeys < 0 || t.SampleKeys > 1_000_000 {
 		v.fail("thresholds.sample_keys", "%d is out of range; use 0 to 1000000", t.SampleKeys)
 	}
+	if t.LatencySlack.Duration < 0 || t.LatencySlack.Duration > time.Second {
+		v.fail("thresholds.latency_slack", "%s is out of range; use between 0 and 1s (0.5ms on a dedicated host, a few ms on a shared one)", t.LatencySlack.Duration)
+	}
 	if t.TTLTolerance.Duration < 0 {
 		v.fail("thresholds.ttl_tolerance", "must not be negative")
 	}
 	if t.WatchDuration.Duration < 0 {
 		v.fail("thresholds.watch_duration", "must not be negative")
+	}
+	if t.StragglersQuiet.Duration < time.Second {
+		v.fail("thresholds.stragglers_quiet", "%s is too short; use at least 1s", t.StragglersQuiet.Duration)
+	} else if t.StragglersTimeout.Duration < t.StragglersQuiet.Duration {
+		v.fail("thresholds.stragglers_timeout", "%s is shorter than thresholds.stragglers_quiet (%s); give the check at least that long", t.StragglersTimeout.Duration, t.StragglersQuiet.Duration)
 	}
 	if t.BaselineWindow.Duration < time.Second {
 		v.fail("thresholds.baseline_window", "%s is too short; use at least 1s", t.BaselineWindow.Duration)

@@ -37,6 +37,7 @@ const (
 	MigrateParity       StepID = "migrate.parity"
 	MigrateDualwrite    StepID = "migrate.dualwrite"
 	CutoverCname        StepID = "cutover.cname"
+	CutoverStragglers   StepID = "cutover.stragglers"
 	CutoverRestart      StepID = "cutover.restart"
 	CutoverWatch        StepID = "cutover.watch"
 	VerifyConnect       StepID = "verify.connect"

@@ -42,6 +42,7 @@ type App struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	restarts atomic.Int64
+	held     atomic.Pointer[heldConn]
 
 	ops, hits, misses, sets, errs, dials atomic.Int64
 
@@ -59,12 +60,21 @@ type Status struct {
 	Misses      int64          `json:"misses"`
 	Sets        int64          `json:"sets"`
 	Errors      int64          `json:"errors"`
-	Dials       int64          `json:"dials"`         // connections opened
-	Restarts    int64          `json:"restarts"`      // calls to Restart
-	LastError   string         `json:"last_error"`    // the most recent failure, if any
-	LastErrorAt time.Time      `json:"last_error_at"` // when it happened
-	LastAddr    string         `json:"last_addr"`     // ip:port of the most recent connection
-	Conns       map[string]int `json:"conns"`         // open connections by server ip:port
+	Dials       int64          `json:"dials"`          // connections opened
+	Restarts    int64          `json:"restarts"`       // calls to Restart
+	LastError   string         `json:"last_error"`     // the most recent failure, if any
+	LastErrorAt time.Time      `json:"last_error_at"`  // when it happened
+	LastAddr    string         `json:"last_addr"`      // ip:port of the most recent connection
+	Conns       map[string]int `json:"conns"`          // open connections by server ip:port
+	Held        string         `json:"held,omitempty"` // ip:port a connection is held on since RestartHolding
+}
+
+// heldConn is one connection kept on an old address, in use.
+type heldConn struct {
+	addr   string
+	client *redis.Client
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // Start starts the workers; they run until Close.
@@ -126,8 +136,55 @@ func (a *App) Restart() {
 	_ = old.Close()
 }
 
+// RestartHolding restarts as Restart does, but one worker keeps its pooled
+// connection to the server the application used until now and goes on
+// using it, a GET a second, as a process that cached the old DNS answer
+// does, until Release. It fails when the app has not connected yet.
+func (a *App) RestartHolding() (string, error) {
+	a.mu.Lock()
+	addr := a.lastAddr
+	a.mu.Unlock()
+	if addr == "" {
+		return "", errors.New("app: no connection made yet: nothing to hold")
+	}
+	c := redis.NewClient(&redis.Options{
+		Addr:       addr,
+		Dialer:     func(ctx context.Context, _, _ string) (net.Conn, error) { return a.connect(ctx, addr) },
+		ClientName: ClientName,
+		Protocol:   2, DisableIdentity: true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		PoolSize:                 1, ConnMaxIdleTime: -1, // never recycled: the straggler
+		DialTimeout: dialTimeout, ReadTimeout: time.Second, WriteTimeout: time.Second,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &heldConn{addr: addr, client: c, cancel: cancel, done: make(chan struct{})}
+	if err := c.Ping(ctx).Err(); err != nil {
+		cancel()
+		_ = c.Close()
+		return "", fmt.Errorf("app: hold a connection on %s: %w", addr, err)
+	}
+	go func() {
+		defer close(h.done)
+		every(ctx, time.Second, 0, func(r *rand.Rand) { _ = c.Get(ctx, a.cfg.HitKey(r)).Err() })
+	}()
+	a.Release()
+	a.held.Store(h)
+	a.Restart()
+	return addr, nil
+}
+
+// Release closes the connection RestartHolding kept, if any.
+func (a *App) Release() {
+	if h := a.held.Swap(nil); h != nil {
+		h.cancel()
+		<-h.done
+		_ = h.client.Close()
+	}
+}
+
 // Close stops the workers and closes the connections.
 func (a *App) Close() {
+	a.Release()
 	a.cancel()
 	a.wg.Wait()
 	_ = a.client.Load().Close()
@@ -136,7 +193,16 @@ func (a *App) Close() {
 // work runs one worker: 70% GETs of seeded keys, 15% GETs of absent keys,
 // 15% SETs of the app's own keys.
 func (a *App) work(ctx context.Context, id int, interval time.Duration) {
-	r := rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))
+	every(ctx, interval, uint64(id), func(r *rand.Rand) {
+		opCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		a.op(opCtx, r)
+		cancel()
+	})
+}
+
+// every calls fn each interval, with its own random source, until ctx ends.
+func every(ctx context.Context, interval time.Duration, seed uint64, fn func(*rand.Rand)) {
+	r := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -145,9 +211,7 @@ func (a *App) work(ctx context.Context, id int, interval time.Duration) {
 			return
 		case <-tick.C:
 		}
-		opCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		a.op(opCtx, r)
-		cancel()
+		fn(r)
 	}
 }
 
@@ -207,6 +271,10 @@ func (a *App) disconnected(addr string) {
 func (a *App) Status() Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	held := ""
+	if h := a.held.Load(); h != nil {
+		held = h.addr
+	}
 	conns := make(map[string]int, len(a.conns))
 	for k, v := range a.conns {
 		conns[k] = v
@@ -215,5 +283,6 @@ func (a *App) Status() Status {
 		Ops: a.ops.Load(), Hits: a.hits.Load(), Misses: a.misses.Load(), Sets: a.sets.Load(), Errors: a.errs.Load(),
 		Dials: a.dials.Load(), Restarts: a.restarts.Load(),
 		LastError: a.lastErr, LastErrorAt: a.lastErrAt, LastAddr: a.lastAddr, Conns: conns,
+		Held: held,
 	}
 }

@@ -165,3 +165,29 @@ func TestStartRefusesIncompleteConfig(t *testing.T) {
 		t.Fatal("no error for a config without DNS, keys and passwords")
 	}
 }
+
+func TestRestartHoldingKeepsOneConnectionOnTheOldAddress(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.start(t, time.Hour)
+	waitFor(t, 5*time.Second, "traffic on the source", func() bool { return a.Status().Conns[w.source.Addr()] > 0 })
+	w.point(t, "target.lab.internal")
+	addr, err := a.RestartHolding()
+	must(t, err)
+	if addr != w.source.Addr() || a.Status().Held != addr {
+		t.Fatalf("held %s (status %q), want the source %s", addr, a.Status().Held, w.source.Addr())
+	}
+	waitFor(t, 5*time.Second, "the pool on the target, one connection left on the source", func() bool {
+		s := a.Status()
+		return s.Conns[w.target.Addr()] > 0 && s.Conns[w.source.Addr()] == 1
+	})
+	time.Sleep(1200 * time.Millisecond) // the held connection stays in use
+	if n := w.appClients(t, w.source); n != 1 {
+		t.Fatalf("%d lab-app connections on the source, want the held one", n)
+	}
+	a.Release()
+	waitFor(t, 5*time.Second, "the held connection to close", func() bool { return w.appClients(t, w.source) == 0 })
+	if s := a.Status(); s.Held != "" || s.Errors != 0 {
+		t.Fatalf("after Release: held %q, errors %d (%s)", s.Held, s.Errors, s.LastError)
+	}
+}

@@ -41,11 +41,22 @@ func (a *App) dial(ctx context.Context, _, addr string) (net.Conn, error) {
 		return nil, fmt.Errorf("resolve %s: %w", host, err)
 	}
 	ip := ips[0].String()
-	password, ok := a.cfg.Passwords[ip]
-	if !ok {
+	if _, ok := a.cfg.Passwords[ip]; !ok {
 		return nil, fmt.Errorf("%s resolved to %s, for which no password is known", host, ip)
 	}
-	target := net.JoinHostPort(ip, port)
+	return a.connect(ctx, net.JoinHostPort(ip, port))
+}
+
+// connect dials ip:port and authenticates with that server's password.
+func (a *App) connect(ctx context.Context, target string) (net.Conn, error) {
+	ip, _, err := net.SplitHostPort(target)
+	if err != nil {
+		return nil, err
+	}
+	password, ok := a.cfg.Passwords[ip]
+	if !ok {
+		return nil, fmt.Errorf("no password is known for %s", target)
+	}
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", target)
 	if err != nil {

@@ -30,8 +30,9 @@ type process struct {
 }
 
 // spawn starts binary with args in dir, records its pid in pidFile and reaps
-// it in the background.
-func spawn(binary, dir, pidFile, logFile string, args ...string) (*process, error) {
+// it in the background. env is added to this process's environment (for
+// secrets, which never go on a command line where ps shows them).
+func spawn(binary, dir, pidFile, logFile string, env []string, args ...string) (*process, error) {
 	path, err := lookBinary(binary)
 	if err != nil {
 		return nil, err
@@ -45,6 +46,9 @@ func spawn(binary, dir, pidFile, logFile string, args ...string) (*process, erro
 
 	cmd := exec.Command(path, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -62,18 +62,27 @@ func StartRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 	if err := prepareDir(cfg.Dir); err != nil {
 		return nil, err
 	}
-	// A picked port can be taken before the server binds it: retry on that.
+	return onPort(cfg.Host, cfg.Port, "Address already in use", func(port int) (*Redis, error) {
+		return startRedisOnce(ctx, cfg, port)
+	})
+}
+
+// onPort starts a child on port, or on a free port of host when port is 0.
+// A picked port can be taken before the child binds it: then the start,
+// failing with an error holding inUse, is tried again on another.
+func onPort[T any](host string, port int, inUse string, start func(port int) (T, error)) (T, error) {
 	for attempt := 0; ; attempt++ {
-		port := cfg.Port
-		if port == 0 {
+		p := port
+		if p == 0 {
 			var err error
-			if port, err = FreePort(cfg.Host); err != nil {
-				return nil, err
+			if p, err = FreePort(host); err != nil {
+				var zero T
+				return zero, err
 			}
 		}
-		r, err := startRedisOnce(ctx, cfg, port)
-		if err == nil || cfg.Port != 0 || attempt == 4 || !strings.Contains(err.Error(), "Address already in use") {
-			return r, err
+		v, err := start(p)
+		if err == nil || port != 0 || attempt == 4 || !strings.Contains(err.Error(), inUse) {
+			return v, err
 		}
 	}
 }
@@ -89,7 +98,7 @@ func startRedisOnce(ctx context.Context, cfg RedisConfig, port int) (*Redis, err
 	if err := writeConf(conf, redisConfLines(cfg, dir, port, pidFile, logFile)); err != nil {
 		return nil, err
 	}
-	p, err := spawn("redis-server", dir, pidFile, logFile, conf)
+	p, err := spawn("redis-server", dir, pidFile, logFile, nil, conf)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -64,18 +63,9 @@ func StartSentinel(ctx context.Context, cfg SentinelConfig) (*Sentinel, error) {
 	if err := prepareDir(cfg.Dir); err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		port := cfg.Port
-		if port == 0 {
-			if port, err = FreePort(cfg.Host); err != nil {
-				return nil, err
-			}
-		}
-		s, err := startSentinelOnce(ctx, cfg, mhost, mport, port)
-		if err == nil || cfg.Port != 0 || attempt == 4 || !strings.Contains(err.Error(), "Address already in use") {
-			return s, err
-		}
-	}
+	return onPort(cfg.Host, cfg.Port, "Address already in use", func(port int) (*Sentinel, error) {
+		return startSentinelOnce(ctx, cfg, mhost, mport, port)
+	})
 }
 
 func startSentinelOnce(ctx context.Context, cfg SentinelConfig, mhost, mport string, port int) (*Sentinel, error) {
@@ -89,7 +79,7 @@ func startSentinelOnce(ctx context.Context, cfg SentinelConfig, mhost, mport str
 	if err := writeConf(conf, sentinelConfLines(cfg, dir, mhost, mport, port, pidFile, logFile)); err != nil {
 		return nil, err
 	}
-	p, err := spawn("redis-sentinel", dir, pidFile, logFile, conf)
+	p, err := spawn("redis-sentinel", dir, pidFile, logFile, nil, conf)
 	if err != nil {
 		return nil, err
 	}

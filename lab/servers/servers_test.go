@@ -3,6 +3,7 @@ package servers
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,5 +204,38 @@ func TestStartAbandonedWithItsContext(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "redis.pid")); !os.IsNotExist(err) {
 		t.Fatalf("pid file left by an abandoned start: %v", err)
+	}
+}
+
+func TestExporterScrapesWithPasswordFromEnvironment(t *testing.T) {
+	t.Parallel()
+	b := PickBlock()
+	pw := "exp0rter-secret"
+	r := startRedis(t, RedisConfig{Host: b.Host(1), Password: pw})
+	e, err := StartExporter(context.Background(), ExporterConfig{Dir: t.TempDir(), Host: b.Host(2), RedisAddr: r.Addr(), Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Stop)
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(e.Pid()) + "/cmdline")
+	if err != nil || strings.Contains(string(cmdline), pw) || !strings.Contains(string(cmdline), r.Addr()) {
+		t.Fatalf("command line %q (%v): want the address and no password", cmdline, err)
+	}
+	if up, err := scrapeUp(context.Background(), http.DefaultClient, e.URL()); err != nil || up != "1" {
+		t.Fatalf("redis_up %q %v", up, err)
+	}
+	e.Stop()
+	if !e.exited() {
+		t.Fatal("exporter still running after Stop")
+	}
+}
+
+func TestExporterWrongPasswordFailsToStart(t *testing.T) {
+	t.Parallel()
+	b := PickBlock()
+	r := startRedis(t, RedisConfig{Host: b.Host(1), Password: "right"})
+	_, err := StartExporter(context.Background(), ExporterConfig{Dir: t.TempDir(), Host: b.Host(2), RedisAddr: r.Addr(), Password: "wrong", StartTimeout: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "not ready within 2s") || !strings.Contains(err.Error(), "Couldn't connect to redis instance") {
+		t.Fatalf("want a start failure with the exporter's own complaint, got %v", err)
 	}
 }

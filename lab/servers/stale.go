@@ -13,7 +13,7 @@ import (
 // KillStale kills the servers named by pid files in dir that a previous run
 // left behind (a crash of the parent, a SIGKILLed test). StartRedis and
 // StartSentinel call it; call it yourself before removing such a dir. A pid
-// is only killed while it still is a redis-server/redis-sentinel and, when
+// is only killed while it still is a redis-server/redis-sentinel/exporter and, when
 // its working directory is readable, one working in dir: pids get reused.
 func KillStale(dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
@@ -61,7 +61,7 @@ func isRedisProcess(pid int) bool {
 		return false // a zombie has an empty cmdline
 	}
 	switch filepath.Base(fields[0]) {
-	case "redis-server", "redis-sentinel":
+	case "redis-server", "redis-sentinel", ExporterBinary:
 		return true
 	}
 	return false
