@@ -91,12 +91,12 @@ func TestEmptyCollectionsSkipped(t *testing.T) {
 	t.Parallel()
 	body := savedStrings(t, 20)
 	empty := map[string][]byte{ // key -> type byte and value
-		"e:set":        {rdb.TypeSet, 0},
-		"e:hash":       {rdb.TypeHash, 0},
-		"e:zset":       {rdb.TypeZSet2, 0},
-		"e:list":       {rdb.TypeListQuicklist2, 0},
-		"e:list-node":  append([]byte{rdb.TypeListQuicklist2, 1, 2}, str("\x07\x00\x00\x00\x00\x00\xff")...),
-		"e:hash-lp":    append([]byte{rdb.TypeHashListpack}, str("\x07\x00\x00\x00\x00\x00\xff")...),
+		"e:set":       {rdb.TypeSet, 0},
+		"e:hash":      {rdb.TypeHash, 0},
+		"e:zset":      {rdb.TypeZSet2, 0},
+		"e:list":      {rdb.TypeListQuicklist2, 0},
+		"e:list-node": append([]byte{rdb.TypeListQuicklist2, 1, 2}, str("\x07\x00\x00\x00\x00\x00\xff")...),
+		"e:hash-lp":   append([]byte{rdb.TypeHashListpack}, str("\x07\x00\x00\x00\x00\x00\xff")...),
 		// No empty intset here: redis-server refuses a whole file for one
 		// ("Intset integrity check failed"); steps/rdb's tests cover its skip.
 		"e:ziplist-zs": append([]byte{rdb.TypeZSetZiplist}, str("\x0b\x00\x00\x00\x0a\x00\x00\x00\x00\x00\xff")...),
