@@ -24,7 +24,7 @@ import (
 
 // rdbCmd works on RDB files outside the runbook.
 type rdbCmd struct {
-	Inspect rdbInspectCmd `cmd:"" help:"Summarise an RDB file: version, keys per db and type, expiries, biggest keys; verifies the CRC64."`
+	Inspect rdbInspectCmd `cmd:"" help:"Summarise an RDB file: version, keys per db and type, expiries, biggest keys, what a load would not carry over; verifies the CRC64 and the encodings inside values."`
 	Load    rdbLoadCmd    `cmd:"" help:"Load an RDB file into a Redis/Valkey server with the migrate.load pipeline."`
 }
 
@@ -55,6 +55,9 @@ func (c *rdbInspectCmd) Run(s stdio) error {
 	if ierr != nil {
 		return failed(fmt.Errorf("%s is damaged: %v (the summary above covers what was read before)", c.File, ierr))
 	}
+	if err := snapshot.Trailing(c.File, sum); err != nil {
+		return failed(err)
+	}
 	return nil
 }
 
@@ -71,6 +74,9 @@ func printSummary(s stdio, file string, sum *rdb.Summary) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(s.out, "  aux %-16s %s\n", k, sum.Aux[k])
+	}
+	for _, w := range sum.Warnings {
+		fmt.Fprintf(s.out, "  warning: %s\n", w)
 	}
 }
 
@@ -141,8 +147,8 @@ func (c *rdbLoadCmd) Run(s stdio) error {
 		}
 		return failed(err)
 	}
-	fmt.Fprintf(s.out, "%d keys loaded into %s in %s (%d by RESTORE, %d rebuilt with commands); %d already expired, skipped; %d refused\n",
-		st.Keys, st.Target.Addr, st.Elapsed.Round(time.Millisecond), st.Restored, st.Native, st.Expired, st.Failed)
+	fmt.Fprintf(s.out, "%d keys loaded into %s in %s (%d by RESTORE, %d rebuilt with commands); %d already expired and %d empty, skipped; %d refused\n",
+		st.Keys, st.Target.Addr, st.Elapsed.Round(time.Millisecond), st.Restored, st.Native, st.Expired, st.Empty, st.Failed)
 	for _, w := range st.Warnings {
 		fmt.Fprintf(s.out, "  warning: %s\n", w)
 	}

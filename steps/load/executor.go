@@ -165,8 +165,8 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 			return runbook.Result{}, err
 		}
 		total.add(st)
-		env.Logf("%s: %d keys in %s (%d restored, %d rebuilt with commands, %d expired skipped, %d refused)",
-			f, st.Keys, st.Elapsed.Round(time.Millisecond), st.Restored, st.Native, st.Expired, st.Failed)
+		env.Logf("%s: %d keys in %s (%d restored, %d rebuilt with commands, %d expired and %d empty skipped, %d refused)",
+			f, st.Keys, st.Elapsed.Round(time.Millisecond), st.Restored, st.Native, st.Expired, st.Empty, st.Failed)
 	}
 	return loadResult(total, addr), nil
 }
@@ -177,6 +177,7 @@ func (t *Stats) add(s *Stats) {
 	t.Restored += s.Restored
 	t.Native += s.Native
 	t.Expired += s.Expired
+	t.Empty += s.Empty
 	t.Failed += s.Failed
 	t.Failures = append(t.Failures, s.Failures...)
 	t.Warnings = append(t.Warnings, s.Warnings...)
@@ -211,13 +212,14 @@ func loadResult(st *Stats, addr string) runbook.Result {
 			{Name: "by RESTORE", Value: strconv.FormatInt(st.Restored, 10), OK: true},
 			{Name: "rebuilt with commands", Value: strconv.FormatInt(st.Native, 10), OK: true},
 			{Name: "expired, skipped", Value: strconv.FormatInt(st.Expired, 10), OK: true},
+			{Name: "empty collections, skipped", Value: strconv.FormatInt(st.Empty, 10), OK: true},
 			{Name: "refused by the target", Value: strconv.FormatInt(st.Failed, 10), Want: "0", OK: st.Failed == 0},
 			{Name: "function libraries", Value: strconv.Itoa(st.Functions), OK: true},
 		},
 		Outputs: map[string]string{
 			"target": addr, runbook.LoadKeys.Name: strconv.FormatInt(st.Keys, 10), "restored": strconv.FormatInt(st.Restored, 10),
 			"native": strconv.FormatInt(st.Native, 10), "expired_skipped": strconv.FormatInt(st.Expired, 10),
-			"failed": strconv.FormatInt(st.Failed, 10),
+			"failed": strconv.FormatInt(st.Failed, 10), "empty_skipped": strconv.FormatInt(st.Empty, 10),
 		},
 		Warnings: st.Warnings,
 	}
@@ -244,7 +246,7 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 			return runbook.Result{}, err
 		}
 		for _, d := range sum.DBs {
-			want[d.DB] += d.Keys - d.Expired
+			want[d.DB] += d.Loadable()
 		}
 	}
 	addr, err := primary(ctx, env.Config)

@@ -56,9 +56,10 @@ type Stats struct {
 	Restored  int64         // of which by RESTORE
 	Native    int64         // of which rebuilt with ordinary commands
 	Expired   int64         // already expired in the file: skipped
+	Empty     int64         // collections without elements in the file: skipped
 	Failed    int64         // refused by the target
 	Failures  []string      // the first few refusals, naming the key
-	Warnings  []string      // what the target cannot hold, per key
+	Warnings  []string      // what the load does not carry over: the file's (Summary.Warnings), then per key
 	Functions int           // function libraries loaded
 	PerDB     map[int]int64 // keys written per target db
 	Bytes     int64
@@ -101,8 +102,9 @@ func (o *Options) mapDB(db int) int {
 
 // Load streams the RDB file at path into the target that control reaches
 // (its primary). sum is the verified summary of the file (VerifyFile):
-// nothing is written unless the file verified. Existing keys in the
-// databases the file writes are refused unless o.Existing says otherwise.
+// nothing is written unless the file verified; its warnings are logged
+// before anything is written. Existing keys in the databases the file
+// writes are refused unless o.Existing says otherwise.
 func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summary, o Options) (*Stats, error) {
 	o.norm()
 	start := time.Now()
@@ -110,9 +112,12 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range sum.Warnings {
+		o.Logf("warning: %s", w)
+	}
 	var dbs []int
 	for _, d := range sum.DBs {
-		if d.Keys > d.Expired && !slices.Contains(dbs, o.mapDB(d.DB)) {
+		if d.Loadable() > 0 && !slices.Contains(dbs, o.mapDB(d.DB)) {
 			dbs = append(dbs, o.mapDB(d.DB))
 		}
 	}
@@ -135,12 +140,14 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 	st, err := stream(ctx, control.Options(), path, sum, t, &o)
 	if st != nil {
 		st.Target, st.Elapsed = t, time.Since(start)
+		st.Warnings = append(slices.Clip(sum.Warnings), st.Warnings...)
 	}
 	return st, err
 }
 
-// File verifies the RDB file at path (structure and CRC64, nothing is
-// written if that fails) and then loads it with Load.
+// File verifies the RDB file at path (structure, the compact encodings
+// inside values and CRC64; nothing is written if that fails) and then loads
+// it with Load.
 func File(ctx context.Context, control *redis.Client, path string, o Options) (*rdb.Summary, *Stats, error) {
 	o.norm()
 	sum, err := snapshot.VerifyFile(path, o.Now(), func(done, total int64) {

@@ -131,7 +131,7 @@ func stream(ctx context.Context, opt *redis.Options, path string, sum *rdb.Summa
 		return st, r.explain(readErr, sum)
 	}
 	if o.Progress != nil {
-		o.Progress(progressAt(st.Bytes, sum.Bytes, st.Keys, sum.Keys-sum.Expired, time.Since(start)))
+		o.Progress(progressAt(st.Bytes, sum.Bytes, st.Keys, sum.Loadable(), time.Since(start)))
 	}
 	return st, nil
 }
@@ -139,7 +139,7 @@ func stream(ctx context.Context, opt *redis.Options, path string, sum *rdb.Summa
 // explain turns a stop into one line that says how far it got and that a
 // re-run converges.
 func (r *run) explain(err error, sum *rdb.Summary) error {
-	done := fmt.Sprintf("after %d of %d keys", r.acked.Load(), sum.Keys-sum.Expired)
+	done := fmt.Sprintf("after %d of %d keys", r.acked.Load(), sum.Loadable())
 	var fatal *fatalError
 	switch {
 	case errors.As(err, &fatal):

@@ -171,10 +171,10 @@ func (e *Executor) runRestart(ctx context.Context, env *runbook.Env, c *redis.Cl
 		return runbook.Result{}, err
 	}
 	res := runbook.Result{OK: true, Summary: fmt.Sprintf("%s restarted with %s in %s", addr, filepath.Base(files[0]), time.Since(start).Round(time.Millisecond)),
-		Outputs: map[string]string{"target": addr, "method": "restart"}}
+		Outputs: map[string]string{"target": addr, "method": "restart"}, Warnings: sum.Warnings}
 	var keys int64
 	for _, d := range sum.DBs {
-		want, have := d.Keys-d.Expired, after.Keys[d.DB]
+		want, have := d.Loadable(), after.Keys[d.DB]
 		keys += have
 		// Keys may expire between the verifying pass and the load.
 		ok := have <= d.Keys && have >= want-int64(cfg.Thresholds.ParityTolerance*float64(want))

@@ -16,7 +16,7 @@ func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
 	now := o.Now().UnixMilli()
 	replace := o.Existing == Replace
 	ver := uint16(r.t.RDBVersion)
-	total := sum.Keys - sum.Expired
+	total := sum.Loadable()
 	start := time.Now()
 	nextReport := start
 	cur, ok := r.get()
@@ -71,6 +71,11 @@ func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
 		}
 		if e.ExpireMS >= 0 && e.ExpireMS <= now {
 			st.Expired++
+			continue
+		}
+		if e.Empty {
+			st.Empty++
+			r.warn([]string{fmt.Sprintf("db%d %s: empty %s in the file: skipped, as the server does when it loads the file (RESTORE refuses it)", e.DB, printable(e.Key), rdb.KindOf(e.Type))})
 			continue
 		}
 		db := o.mapDB(e.DB)

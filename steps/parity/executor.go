@@ -204,7 +204,7 @@ func snapshotCounts(env *runbook.Env) map[int]int64 {
 			return nil
 		}
 		for _, d := range sum.DBs {
-			out[d.DB] += d.Keys - d.Expired
+			out[d.DB] += d.Loadable()
 		}
 	}
 	return out

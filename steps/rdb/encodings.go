@@ -138,9 +138,26 @@ func (l *listpack) next() (e elem, ok bool, err error) {
 	if next > len(b)-1 {
 		return e, false, l.errf("element back-length runs past the end")
 	}
+	if !lpBacklenIs(b[p+size:next], size) {
+		return e, false, l.errf("element back-length does not match its %d bytes", size)
+	}
 	l.p = next
 	l.seen++
 	return e, true, nil
+}
+
+// lpBacklenIs reports whether bl encodes n: 7 bits a byte, most
+// significant first, the high bit set on every byte but the first (so the
+// server can read it backwards from the next element).
+func lpBacklenIs(bl []byte, n int) bool {
+	v := 0
+	for i, c := range bl {
+		if (c&0x80 != 0) != (i > 0) {
+			return false
+		}
+		v = v<<7 | int(c&0x7F)
+	}
+	return v == n
 }
 
 // ziplist iterates the pre-7.0 ziplist: 4-byte total size, 4-byte tail
@@ -148,6 +165,8 @@ func (l *listpack) next() (e elem, ok bool, err error) {
 type ziplist struct {
 	blob
 	declared, seen int
+	tail           int // the header's offset of the last entry
+	last, prevSize int // where the previous entry starts, and its size
 }
 
 func openZiplist(data []byte, at int64) (*ziplist, error) {
@@ -162,7 +181,8 @@ func openZiplist(data []byte, at int64) (*ziplist, error) {
 		return nil, z.errf("missing end byte 0xFF")
 	}
 	z.declared = int(binary.LittleEndian.Uint16(data[8:]))
-	z.p = 10
+	z.tail = int(binary.LittleEndian.Uint32(data[4:]))
+	z.p, z.last = 10, 10
 	return z, nil
 }
 
@@ -172,16 +192,27 @@ func (z *ziplist) next() (e elem, ok bool, err error) {
 		if z.declared != 0xFFFF && z.seen != z.declared {
 			return e, false, z.errf("header counts %d entries, found %d", z.declared, z.seen)
 		}
+		if z.tail != z.last {
+			return e, false, z.errf("header puts the last entry at byte %d, it is at byte %d", z.tail, z.last)
+		}
 		return e, false, nil
 	}
-	p := z.p + 1 // previous-entry length: 1 byte, or 0xFE and 4 bytes
+	// Previous-entry length: 1 byte, or 0xFE and 4 bytes (also kept for
+	// small lengths after a cascade update).
+	p, prev := z.p+1, int(b[z.p])
 	if b[z.p] == 0xFE {
-		p = z.p + 5
+		if z.p+5 >= len(b)-1 {
+			return e, false, z.errf("entry header runs past the end")
+		}
+		p, prev = z.p+5, int(binary.LittleEndian.Uint32(b[z.p+1:]))
 	} else if b[z.p] == 0xFF {
 		return e, false, z.errf("invalid previous-length byte 0xFF")
 	}
 	if p >= len(b)-1 {
 		return e, false, z.errf("entry header runs past the end")
+	}
+	if prev != z.prevSize {
+		return e, false, z.errf("entry says the previous one has %d bytes, it has %d", prev, z.prevSize)
 	}
 	c := b[p]
 	hdr, n := 0, 0
@@ -235,40 +266,55 @@ func (z *ziplist) next() (e elem, ok bool, err error) {
 		case 1, 2, 4, 8:
 			e.n = intLE(d)
 		}
-		z.p = p + 1 + width
-		z.seen++
+		z.step(p + 1 + width)
 		return e, true, nil
 	}
 	if p+hdr+n > len(b)-1 {
 		return e, false, z.errf("string of %d bytes runs past the end", n)
 	}
 	e.s = b[p+hdr : p+hdr+n : p+hdr+n]
-	z.p = p + hdr + n
-	z.seen++
+	z.step(p + hdr + n)
 	return e, true, nil
 }
 
-// intsetValues decodes an intset: 4-byte width (2, 4 or 8), 4-byte count,
-// then count little-endian signed integers.
-func intsetValues(data []byte, at int64) ([]int64, error) {
+// step moves past the entry that ends at end.
+func (z *ziplist) step(end int) {
+	z.last, z.prevSize, z.p = z.p, end-z.p, end
+	z.seen++
+}
+
+// intsetEach checks an intset and calls fn with each member: 4-byte width
+// (2, 4 or 8), 4-byte count, then count little-endian signed integers in
+// strictly ascending order (the server finds members by binary search).
+func intsetEach(data []byte, at int64, fn func(int64)) error {
 	bl := blob{b: data, at: at, kind: "intset"}
 	if len(data) < 8 {
-		return nil, bl.errf("%d bytes is too short for an intset", len(data))
+		return bl.errf("%d bytes is too short for an intset", len(data))
 	}
 	width := binary.LittleEndian.Uint32(data)
 	n := binary.LittleEndian.Uint32(data[4:])
 	if width != 2 && width != 4 && width != 8 {
-		return nil, bl.errf("invalid integer width %d", width)
+		return bl.errf("invalid integer width %d", width)
 	}
 	if uint64(len(data)-8) != uint64(width)*uint64(n) {
-		return nil, bl.errf("%d integers of %d bytes do not fill %d bytes", n, width, len(data)-8)
+		return bl.errf("%d integers of %d bytes do not fill %d bytes", n, width, len(data)-8)
 	}
-	out := make([]int64, n)
-	for i := range out {
-		o := 8 + i*int(width)
-		out[i] = intLE(data[o : o+int(width)])
+	w := int(width)
+	for i := range int(n) {
+		bl.p = 8 + i*w
+		v := intLE(data[bl.p : bl.p+w])
+		if i > 0 && v <= intLE(data[bl.p-w:bl.p]) {
+			return bl.errf("member %d is not above the one before it (an intset is sorted and has no duplicates)", v)
+		}
+		fn(v)
 	}
-	return out, nil
+	return nil
+}
+
+func intsetValues(data []byte, at int64) ([]int64, error) {
+	out := make([]int64, 0, len(data)/2)
+	err := intsetEach(data, at, func(v int64) { out = append(out, v) })
+	return out, err
 }
 
 // zipmapPairs decodes a pre-2.6 zipmap: 1-byte count, then (len, field,
@@ -278,6 +324,7 @@ func zipmapPairs(data []byte, at int64, pair func(f, v []byte)) error {
 	if len(data) < 2 || data[len(data)-1] != 0xFF {
 		return z.errf("missing end byte 0xFF")
 	}
+	declared, seen := int(data[0]), 0 // 254 and up: count not kept
 	z.p = 1
 	readLen := func() (int, error) {
 		if z.p >= len(data)-1 {
@@ -322,6 +369,63 @@ func zipmapPairs(data []byte, at int64, pair func(f, v []byte)) error {
 		}
 		pair(f, data[z.p:z.p+vl:z.p+vl])
 		z.p += vl + free
+		seen++
+	}
+	if declared < 254 && seen != declared {
+		return z.errf("header counts %d pairs, found %d", declared, seen)
 	}
 	return nil
+}
+
+// small names the compact encodings a value stores in one RDB string.
+type small uint8
+
+const (
+	smallListpack small = iota
+	smallZiplist
+	smallIntset
+	smallZipmap
+)
+
+func (k small) String() string {
+	return [...]string{"listpack", "ziplist", "intset", "zipmap"}[k]
+}
+
+// emptySize is the size of the encoding holding no element: a valid
+// encoding is empty exactly when it has this size.
+func (k small) emptySize() uint64 {
+	return [...]uint64{7, 11, 8, 2}[k]
+}
+
+// elementCount walks a whole encoding as the server's deep integrity check
+// does (header lengths and counts, every entry's encoding and lengths, the
+// end byte) and returns how many elements it holds (pairs for a zipmap).
+func elementCount(k small, data []byte, at int64) (int, error) {
+	n := 0
+	var err error
+	switch k {
+	case smallListpack:
+		var l *listpack
+		if l, err = openListpack(data, at); err != nil {
+			return 0, err
+		}
+		for ok := true; ok && err == nil; {
+			_, ok, err = l.next()
+		}
+		n = l.seen
+	case smallZiplist:
+		var z *ziplist
+		if z, err = openZiplist(data, at); err != nil {
+			return 0, err
+		}
+		for ok := true; ok && err == nil; {
+			_, ok, err = z.next()
+		}
+		n = z.seen
+	case smallIntset:
+		err = intsetEach(data, at, func(int64) { n++ })
+	case smallZipmap:
+		err = zipmapPairs(data, at, func(_, _ []byte) { n++ })
+	}
+	return n, err
 }

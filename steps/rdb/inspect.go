@@ -2,9 +2,11 @@ package rdb
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -34,6 +36,18 @@ type Summary struct {
 	Modules   []ModuleNote      `json:"modules"`
 	SlotInfo  int64             `json:"slot_info_records"`
 	Checksum  Checksum          `json:"checksum"`
+	// Empty collections (not expired): the load skips them. EmptyKeys
+	// lists the first few.
+	Empty     int64    `json:"empty_keys"`
+	EmptyKeys []BigKey `json:"empty"`
+	// Warnings: what a load will not carry over (module data, empty
+	// collections), one line each.
+	Warnings []string `json:"warnings"`
+	// TrailingBytes follow the RDB's end (EOF opcode and checksum);
+	// TrailingAOF: they start like AOF commands, as in an AOF file with an
+	// RDB preamble.
+	TrailingBytes int64 `json:"trailing_bytes"`
+	TrailingAOF   bool  `json:"trailing_aof"`
 }
 
 // DBSummary counts one database.
@@ -42,10 +56,18 @@ type DBSummary struct {
 	Keys     int64 `json:"keys"`
 	Expiring int64 `json:"expiring_keys"`
 	Expired  int64 `json:"already_expired_keys"`
+	Empty    int64 `json:"empty_keys"`
 	// The RESIZEDB hint the writer recorded (0 when absent).
 	HintKeys    uint64 `json:"resize_hint_keys"`
 	HintExpires uint64 `json:"resize_hint_expires"`
 }
+
+// Loadable is how many keys of the db a load writes: not expired, not
+// empty.
+func (d DBSummary) Loadable() int64 { return d.Keys - d.Expired - d.Empty }
+
+// Loadable is how many keys a load writes: not expired, not empty.
+func (s *Summary) Loadable() int64 { return s.Keys - s.Expired - s.Empty }
 
 // BigKey is one of the largest values by bytes in the file.
 type BigKey struct {
@@ -73,12 +95,15 @@ type ModuleNote struct {
 
 const (
 	biggestKept   = 10
+	emptyKept     = 10
 	progressEvery = 4 << 20
 )
 
-// Inspect reads a whole RDB file and summarises it; keys whose expiry is
-// before now count as already expired. fn, if not nil, gets progress every
-// few MB and at the end. On a read or format error it returns what it had
+// Inspect reads a whole RDB file and summarises it, checking the compact
+// encodings inside values (Reader.CheckEncodings); keys whose expiry is
+// before now count as already expired. It reads r to its end and counts
+// the bytes after the RDB's end. fn, if not nil, gets progress every few
+// MB and at the end. On a read or format error it returns what it had
 // summarised so far with the error.
 func Inspect(r io.Reader, now time.Time, fn func(Progress)) (*Summary, error) {
 	rd, err := NewReader(r)
@@ -86,16 +111,18 @@ func Inspect(r io.Reader, now time.Time, fn func(Progress)) (*Summary, error) {
 		return nil, err
 	}
 	rd.DiscardValues()
+	rd.CheckEncodings()
 	in := inspector{sum: &Summary{Header: rd.Header(), Version: rd.Version(), Aux: map[string]string{},
 		Kinds: map[Kind]int64{}, Types: map[string]int64{}, DBs: []DBSummary{}, Biggest: []BigKey{},
-		Functions: []Function{}, Modules: []ModuleNote{}}, now: now.UnixMilli(), db: -1}
+		Functions: []Function{}, Modules: []ModuleNote{}, EmptyKeys: []BigKey{}, Warnings: []string{}},
+		now: now.UnixMilli(), db: -1}
 	next := int64(progressEvery)
 	for {
 		e, err := rd.Next()
 		if err != nil {
 			in.finish(rd)
 			if err == io.EOF {
-				err = nil
+				err = in.trailing(rd)
 			}
 			if fn != nil {
 				fn(Progress{Bytes: in.sum.Bytes, Keys: in.sum.Keys})
@@ -140,12 +167,20 @@ func (in *inspector) add(e *Entry) {
 		s.Keys++
 		d.Keys++
 		in.types[e.Type]++
+		expired := e.ExpireMS >= 0 && e.ExpireMS < in.now
 		if e.ExpireMS >= 0 {
 			s.Expiring++
 			d.Expiring++
-			if e.ExpireMS < in.now {
+			if expired {
 				s.Expired++
 				d.Expired++
+			}
+		}
+		if e.Empty && !expired {
+			s.Empty++
+			d.Empty++
+			if len(s.EmptyKeys) < emptyKept {
+				s.EmptyKeys = append(s.EmptyKeys, keyOf(e))
 			}
 		}
 		if len(s.Biggest) < biggestKept || e.Size > s.Biggest[len(s.Biggest)-1].Bytes {
@@ -168,8 +203,12 @@ func (in *inspector) add(e *Entry) {
 	}
 }
 
+func keyOf(e *Entry) BigKey {
+	return BigKey{DB: e.DB, Key: printable(e.Key), Type: TypeName(e.Type), Kind: KindOf(e.Type), Bytes: e.Size}
+}
+
 func (in *inspector) big(e *Entry) {
-	b := BigKey{DB: e.DB, Key: printable(e.Key), Type: TypeName(e.Type), Kind: KindOf(e.Type), Bytes: e.Size}
+	b := keyOf(e)
 	s := in.sum
 	i, _ := slices.BinarySearchFunc(s.Biggest, b.Bytes, func(k BigKey, n int64) int {
 		switch {
@@ -218,6 +257,49 @@ func (in *inspector) finish(rd *Reader) {
 	} else if v, ok := s.Aux["redis-ver"]; ok {
 		s.Engine = "redis " + v
 	}
+	s.Warnings = append(s.Warnings, warnings(s)...)
+}
+
+// warnings says what a load will not carry over.
+func warnings(s *Summary) []string {
+	var out []string
+	for _, m := range s.Modules {
+		var parts []string
+		if m.Keys > 0 {
+			parts = append(parts, fmt.Sprintf("%s: the target refuses them unless it loads this module", plural(m.Keys, "key")))
+		}
+		if m.AuxRecords > 0 {
+			parts = append(parts, fmt.Sprintf("%s (the module's own data outside the keys): RESTORE cannot carry it, so the load drops it; rebuild it on the target with the module", plural(m.AuxRecords, "aux record")))
+		}
+		out = append(out, fmt.Sprintf("module type %s (id %d, encoding version %d): %s", m.Name, m.ID, m.Version, strings.Join(parts, "; ")))
+	}
+	if s.Empty > 0 {
+		names := make([]string, 0, 3)
+		for _, k := range s.EmptyKeys[:min(3, len(s.EmptyKeys))] {
+			names = append(names, fmt.Sprintf("db%d %s (%s)", k.DB, k.Key, k.Kind))
+		}
+		if s.Empty > int64(len(names)) {
+			names = append(names, "...")
+		}
+		out = append(out, fmt.Sprintf("%s without elements (%s), which old servers could write: the load skips them, as the server does when it loads the file (RESTORE refuses them)",
+			plural(s.Empty, "collection"), strings.Join(names, ", ")))
+	}
+	return out
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.FormatInt(n, 10) + " " + what + "s"
+}
+
+// trailing counts what follows the RDB's end, reading r to its end.
+func (in *inspector) trailing(rd *Reader) error {
+	n, head, err := rd.s.rest()
+	in.sum.TrailingBytes = n
+	in.sum.TrailingAOF = len(head) >= 2 && head[0] == '*' && head[1] >= '0' && head[1] <= '9'
+	return err
 }
 
 // functionOf reads the library name and engine from the code's first line,

@@ -14,6 +14,7 @@ package rdb
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -80,6 +81,10 @@ type Entry struct {
 	Freq     int   // LFU counter, -1 when not stored
 	Raw      []byte
 	Size     int64 // value bytes in the file (len(Raw), also when Raw is discarded)
+	// Empty: a list, set, sorted set or hash without elements, which old
+	// servers could write. The server skips such a key when it loads the
+	// file, and RESTORE refuses its payload.
+	Empty bool
 
 	// AuxEntry: Name and Value; FunctionEntry: Value.
 	Name, Value []byte
@@ -103,12 +108,14 @@ type Reader struct {
 	version  int
 	db       int
 	discard  bool
+	check    bool
 	err      error // sticky: every Next after a failure returns it
 	checksum Checksum
 	e        Entry
 	keyBuf   []byte
 	nameBuf  []byte
 	valBuf   []byte
+	blobBuf  []byte // CheckEncodings: one compact encoding, uncompressed
 }
 
 // Checksum reports the CRC64 after the EOF opcode.
@@ -159,6 +166,14 @@ func (r *Reader) Checksum() Checksum { return r.checksum }
 // is nil (Size is still set) and memory stays at the buffer size whatever
 // the size of a value. For scans such as Inspect.
 func (r *Reader) DiscardValues() { r.discard = true }
+
+// CheckEncodings makes Next check the compact encodings inside values
+// (listpacks, ziplists, intsets, zipmaps) as the server's deep integrity
+// check does: header lengths and counts, every entry's encoding and
+// lengths, the end byte. A damaged value is then an error naming its key
+// before anything is loaded, even when the file's CRC is disabled. Memory
+// grows to the largest single encoding (a few KB with default settings).
+func (r *Reader) CheckEncodings() { r.check = true }
 
 // Next returns the next record. It returns io.EOF after the EOF opcode once
 // the checksum has been verified, and a *Error for corrupt or truncated input.
@@ -246,13 +261,22 @@ func (r *Reader) readKey(typ byte, e *Entry) error {
 		s.pin = s.r
 	}
 	if err := r.skipValue(typ, e); err != nil {
-		return err
+		return inKey(err, e)
 	}
 	e.Size = s.off() - e.valueOffset
 	if !r.discard {
 		e.Raw = s.buf[s.pin:s.r]
 	}
 	return nil
+}
+
+// inKey makes a damaged value's error name its key.
+func inKey(err error, e *Entry) error {
+	var re *Error
+	if errors.As(err, &re) && !re.Truncated {
+		re.What = fmt.Sprintf("key %s in db %d (%s): %s", printable(e.Key), e.DB, TypeName(e.Type), re.What)
+	}
+	return err
 }
 
 // readNote reads the records that are not keys.

@@ -12,45 +12,51 @@ const (
 )
 
 // skipValue walks the value of type typ without decoding it, so that Next
-// finds where the record ends (and pins its bytes for Entry.Raw).
+// finds where the record ends (and pins its bytes for Entry.Raw). It sets
+// e.Empty for a collection without elements; with r.check it walks the
+// compact encodings inside the value too (container).
 func (r *Reader) skipValue(typ byte, e *Entry) error {
 	s := &r.s
+	var n uint64 // elements, for the types that start with a count
+	var none bool
+	var err error
 	switch typ {
-	case TypeString, TypeHashZipmap, TypeListZiplist, TypeSetIntset, TypeZSetZiplist,
-		TypeHashZiplist, TypeHashListpack, TypeZSetListpack, TypeSetListpack:
+	case TypeString:
 		return s.skipStr("value string")
-	case TypeList, TypeSet, TypeListQuicklist:
-		return r.skipStrings("element count", "element", 1)
+	case TypeHashZipmap, TypeListZiplist, TypeSetIntset, TypeZSetZiplist, TypeHashZiplist,
+		TypeHashListpack, TypeZSetListpack, TypeSetListpack:
+		k, per := containerOf(typ)
+		none, err = r.container(k, per, TypeName(typ)+" encoding")
+	case TypeList, TypeSet:
+		n, err = r.skipStrings("element count", "element", 1)
+		none = n == 0
 	case TypeHash:
-		return r.skipStrings("HASH field count", "HASH field or value", 2)
+		n, err = r.skipStrings("HASH field count", "HASH field or value", 2)
+		none = n == 0
 	case TypeZSet:
-		return r.skipZSet()
+		n, err = r.skipZSet()
+		none = n == 0
 	case TypeZSet2:
-		n, err := s.count("ZSET_2 member count")
+		n, err = s.count("ZSET_2 member count")
+		none = n == 0
 		for ; err == nil && n > 0; n-- {
 			if err = s.skipStr("ZSET_2 member"); err == nil {
 				err = s.skip(8, "ZSET_2 binary score")
 			}
 		}
-		return err
-	case TypeListQuicklist2:
-		n, err := s.count("LIST_QUICKLIST_2 node count")
-		for ; err == nil && n > 0; n-- {
-			if _, err = s.count("LIST_QUICKLIST_2 node container"); err == nil {
-				err = s.skipStr("LIST_QUICKLIST_2 node")
-			}
-		}
-		return err
+	case TypeListQuicklist, TypeListQuicklist2:
+		none, err = r.skipQuicklist(typ)
 	case TypeHashListpackEx:
 		if err := s.skip(8, "HASH_LISTPACK_EX minimum expiry"); err != nil {
 			return err
 		}
-		return s.skipStr("HASH_LISTPACK_EX listpack")
+		none, err = r.container(smallListpack, 3, "HASH_LISTPACK_EX listpack")
 	case TypeHashMetadata:
 		if err := s.skip(8, "HASH_METADATA minimum expiry"); err != nil {
 			return err
 		}
-		n, err := s.count("HASH_METADATA field count")
+		n, err = s.count("HASH_METADATA field count")
+		none = n == 0
 		for ; err == nil && n > 0; n-- {
 			if _, err = s.count("HASH_METADATA field TTL"); err == nil {
 				if err = s.skipStr("HASH_METADATA field"); err == nil {
@@ -58,12 +64,12 @@ func (r *Reader) skipValue(typ byte, e *Entry) error {
 				}
 			}
 		}
-		return err
 	case TypeHash2:
 		if r.version < ValkeyVersion {
-			break
+			return unsupportedType(e.valueOffset, typ, r.version)
 		}
-		n, err := s.count("HASH_2 field count")
+		n, err = s.count("HASH_2 field count")
+		none = n == 0
 		for ; err == nil && n > 0; n-- {
 			if err = s.skipStr("HASH_2 field"); err == nil {
 				if err = s.skipStr("HASH_2 value"); err == nil {
@@ -71,7 +77,6 @@ func (r *Reader) skipValue(typ byte, e *Entry) error {
 				}
 			}
 		}
-		return err
 	case TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3:
 		return r.skipStream(typ)
 	case TypeModule2:
@@ -85,8 +90,86 @@ func (r *Reader) skipValue(typ byte, e *Entry) error {
 			return atStart(err, at)
 		}
 		return nil
+	default:
+		return unsupportedType(e.valueOffset, typ, r.version)
 	}
-	return unsupportedType(e.valueOffset, typ, r.version)
+	e.Empty = none
+	return err
+}
+
+// containerOf is the compact encoding of a value type stored as one
+// string, and how many elements make one item (field and value, member
+// and score).
+func containerOf(typ byte) (small, int) {
+	switch typ {
+	case TypeHashZipmap:
+		return smallZipmap, 1
+	case TypeListZiplist:
+		return smallZiplist, 1
+	case TypeZSetZiplist, TypeHashZiplist:
+		return smallZiplist, 2
+	case TypeSetIntset:
+		return smallIntset, 1
+	case TypeHashListpack, TypeZSetListpack:
+		return smallListpack, 2
+	}
+	return smallListpack, 1
+}
+
+// container reads one RDB string holding a compact encoding and reports
+// whether it holds no element. Checking, it walks the whole encoding and
+// wants a multiple of per elements; otherwise it only reads the string's
+// length, since an encoding that passed the check is empty exactly when
+// it has its minimal size.
+func (r *Reader) container(k small, per int, what string) (empty bool, err error) {
+	s := &r.s
+	if !r.check {
+		n, intEnc, err := s.strLen(what)
+		return !intEnc && n == k.emptySize(), err
+	}
+	at := s.off()
+	if r.blobBuf, err = s.appendStr(r.blobBuf[:0], what); err != nil {
+		return false, err
+	}
+	n, err := elementCount(k, r.blobBuf, at)
+	if cap(r.blobBuf) > shrinkAbove {
+		r.blobBuf = nil
+	}
+	if err == nil && n%per != 0 {
+		err = corrupt(at, "the %s holds %d elements, not groups of %d", k, n, per)
+	}
+	return n == 0, err
+}
+
+// skipQuicklist walks a quicklist's nodes (ziplists for type 14; plain
+// elements or listpacks for type 18); the list is empty when every node
+// is (the server drops empty nodes when it loads them).
+func (r *Reader) skipQuicklist(typ byte) (empty bool, err error) {
+	s := &r.s
+	n, err := s.count("quicklist node count")
+	empty = true
+	for ; err == nil && n > 0; n-- {
+		k, container := smallZiplist, uint64(2)
+		if typ == TypeListQuicklist2 {
+			k = smallListpack
+			at := s.off()
+			if container, err = s.count("quicklist node container"); err != nil {
+				break
+			}
+			if container != 1 && container != 2 {
+				return false, corrupt(at, "quicklist node container %d, want 1 (plain) or 2 (packed)", container)
+			}
+		}
+		if container == 1 {
+			empty = false
+			err = s.skipStr("quicklist plain node")
+			continue
+		}
+		var e bool
+		e, err = r.container(k, 1, "quicklist node")
+		empty = empty && e
+	}
+	return empty, err
 }
 
 // unsupportedType names the offset where the value of type typ starts.
@@ -100,24 +183,25 @@ func unsupportedType(at int64, typ byte, version int) error {
 	return corrupt(at, "unknown value type %d (RDB version %d); the file may come from a newer server than this reader knows", typ, version)
 }
 
-// skipStrings skips a count followed by per strings per item.
-func (r *Reader) skipStrings(countWhat, what string, per int) error {
+// skipStrings skips a count followed by per strings per item, and returns
+// the count.
+func (r *Reader) skipStrings(countWhat, what string, per int) (uint64, error) {
 	s := &r.s
 	n, err := s.count(countWhat)
-	for ; err == nil && n > 0; n-- {
+	for i := n; err == nil && i > 0; i-- {
 		for range per {
 			if err = s.skipStr(what); err != nil {
 				break
 			}
 		}
 	}
-	return err
+	return n, err
 }
 
-func (r *Reader) skipZSet() error {
+func (r *Reader) skipZSet() (uint64, error) {
 	s := &r.s
 	n, err := s.count("ZSET member count")
-	for ; err == nil && n > 0; n-- {
+	for i := n; err == nil && i > 0; i-- {
 		if err = s.skipStr("ZSET member"); err != nil {
 			break
 		}
@@ -126,15 +210,26 @@ func (r *Reader) skipZSet() error {
 			err = s.skip(uint64(b), "ZSET score")
 		}
 	}
-	return err
+	return n, err
 }
 
 func (r *Reader) skipStream(typ byte) error {
 	s := &r.s
 	n, err := s.count("stream listpack count")
 	for ; err == nil && n > 0; n-- {
-		if err = s.skipStr("stream node key"); err == nil {
-			err = s.skipStr("stream listpack")
+		at := s.off()
+		var keyLen uint64
+		var intEnc bool
+		if keyLen, intEnc, err = s.strLen("stream node key"); err != nil {
+			break
+		}
+		if keyLen != 16 || intEnc {
+			return corrupt(at, "stream node key has %d bytes, want a 16-byte ID", keyLen)
+		}
+		var empty bool
+		at = s.off()
+		if empty, err = r.container(smallListpack, 1, "stream listpack"); err == nil && empty && r.check {
+			return corrupt(at, "empty listpack in a stream (the server refuses it: a stream drops a node once its last entry goes)")
 		}
 	}
 	meta := 3 // length, last ID

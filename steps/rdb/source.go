@@ -315,30 +315,64 @@ func (s *src) appendStr(dst []byte, what string) ([]byte, error) {
 	return dst, corrupt(at, "unknown string encoding %d for %s", n, what)
 }
 
+// rest consumes everything left in the input and returns its size and
+// first bytes.
+func (s *src) rest() (n int64, head []byte, err error) {
+	var h [8]byte
+	k := copy(h[:], s.buf[s.r:s.w])
+	n, s.r = int64(s.w-s.r), s.w
+	if s.rd != nil && s.err == nil {
+		m, err := io.ReadFull(s.rd, h[k:])
+		k += m
+		var more int64
+		if err == nil {
+			more, err = io.Copy(io.Discard, s.rd)
+		}
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			s.err = err
+		}
+		s.base += int64(m) + more
+		n += int64(m) + more
+	}
+	if s.err != nil && !errors.Is(s.err, io.EOF) && !errors.Is(s.err, io.ErrUnexpectedEOF) {
+		return n, h[:k], &ReadError{Offset: s.base + int64(s.w), Err: s.err}
+	}
+	return n, h[:k], nil
+}
+
 // skipStr consumes an RDB string without decoding it.
 func (s *src) skipStr(what string) error {
+	_, _, err := s.strLen(what)
+	return err
+}
+
+// strLen consumes an RDB string without decoding it and returns the length
+// of its value (uncompressed); intEnc reports an integer-encoded string,
+// whose value is its decimal form.
+func (s *src) strLen(what string) (n uint64, intEnc bool, err error) {
 	at := s.off()
 	n, enc, err := s.length(what)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
 	if !enc {
-		return s.skip(n, what)
+		return n, false, s.skip(n, what)
 	}
 	switch n {
 	case encInt8, encInt16, encInt32:
-		return s.skip(1<<n, what)
+		return 0, true, s.skip(1<<n, what)
 	case encLZF:
 		clen, err := s.count("LZF compressed length")
 		if err != nil {
-			return err
+			return 0, false, err
 		}
-		if _, err := s.count("LZF original length"); err != nil {
-			return err
+		ulen, err := s.count("LZF original length")
+		if err != nil {
+			return 0, false, err
 		}
-		return s.skip(clen, what)
+		return ulen, false, s.skip(clen, what)
 	}
-	return corrupt(at, "unknown string encoding %d for %s", n, what)
+	return 0, false, corrupt(at, "unknown string encoding %d for %s", n, what)
 }
 
 // intLE decodes a 1, 2, 4 or 8 byte little-endian signed integer.

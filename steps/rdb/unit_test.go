@@ -200,7 +200,8 @@ func TestInspectTestdata(t *testing.T) {
 		}
 		fi, _ := os.Stat(path)
 		if fmt.Sprint(dbs) != fmt.Sprint(m.DBSize) || sum.Keys != int64(len(m.Keys)) || sum.Expiring != int64(expiring) ||
-			sum.Expired != 0 || sum.Bytes != fi.Size() || sum.Checksum.Status != "verified" {
+			sum.Expired != 0 || sum.Bytes != fi.Size() || sum.Checksum.Status != "verified" ||
+			sum.Empty != 0 || len(sum.Warnings) != 0 || sum.TrailingBytes != 0 || sum.Loadable() != sum.Keys {
 			t.Errorf("%s: summary %+v", path, sum)
 		}
 		if len(sum.Functions) != 1 || sum.Functions[0].Library != "testlib" || sum.Functions[0].Engine != "lua" {

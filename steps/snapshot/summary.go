@@ -13,9 +13,11 @@ import (
 	"github.com/cutover/cutover/steps/rdb"
 )
 
-// VerifyFile reads a whole RDB file: its structure and CRC64. It returns
-// the file's summary; a corrupt or truncated file is an error naming the
-// file and the offset. progress gets bytes read so far and the file size.
+// VerifyFile reads a whole RDB file: its structure, the compact encodings
+// inside values and the CRC64. It returns the file's summary; a corrupt or
+// truncated file, or one with bytes after the RDB's end, is an error naming
+// the file and the offset (and the key, for a damaged value). progress gets
+// bytes read so far and the file size.
 func VerifyFile(path string, now time.Time, progress func(done, total int64)) (*rdb.Summary, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -34,10 +36,24 @@ func VerifyFile(path string, now time.Time, progress func(done, total int64)) (*
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a usable RDB file: %w", path, err)
 	}
-	if sum.Bytes != st.Size() {
-		return nil, fmt.Errorf("%s has %d bytes after the RDB's end at byte %d: the file is not one RDB", path, st.Size()-sum.Bytes, sum.Bytes)
+	if err := Trailing(path, sum); err != nil {
+		return nil, err
 	}
 	return sum, nil
+}
+
+// Trailing is the refusal of a file with bytes after the RDB's end, such
+// as an AOF file with an RDB preamble; nil when there are none.
+func Trailing(path string, sum *rdb.Summary) error {
+	if sum.TrailingBytes == 0 {
+		return nil
+	}
+	what := ""
+	if sum.TrailingAOF {
+		what = " (AOF commands: this is an AOF file with an RDB preamble, and the writes after it are not in the RDB part)"
+	}
+	return fmt.Errorf("%s has %d bytes after the RDB's end at byte %d%s: the file is not one RDB; load a dump.rdb (SAVE or BGSAVE), or its first %d bytes alone (head -c %d)",
+		path, sum.TrailingBytes, sum.Bytes, what, sum.Bytes, sum.Bytes)
 }
 
 // TakenAt is when the RDB's data was captured: the ctime aux field its
@@ -76,6 +92,9 @@ func Evidence(sum *rdb.Summary) []runbook.Evidence {
 	ev = append(ev,
 		runbook.Evidence{Name: "expiring keys", Value: strconv.FormatInt(sum.Expiring, 10), OK: true},
 		runbook.Evidence{Name: "already expired", Value: fmt.Sprintf("%d (skipped by the load)", sum.Expired), OK: true})
+	if sum.Empty > 0 {
+		ev = append(ev, runbook.Evidence{Name: "empty collections", Value: fmt.Sprintf("%d (skipped by the load, as the server does)", sum.Empty), OK: true})
+	}
 	for i, b := range sum.Biggest {
 		if i == 5 {
 			break
@@ -92,7 +111,7 @@ func Evidence(sum *rdb.Summary) []runbook.Evidence {
 	}
 	for _, m := range sum.Modules {
 		ev = append(ev, runbook.Evidence{Name: "module " + m.Name,
-			Value: fmt.Sprintf("%d keys, %d aux records: the target needs this module loaded", m.Keys, m.AuxRecords), OK: true})
+			Value: fmt.Sprintf("%d keys, %d aux records: the target needs this module loaded; aux records are not loaded", m.Keys, m.AuxRecords), OK: true})
 	}
 	return ev
 }
