@@ -151,3 +151,10 @@ func fmtTTL(ms int64) string {
 	}
 	return (time.Duration(ms) * time.Millisecond).Round(time.Millisecond).String()
 }
+
+// CompareKeys compares keys of database db (src and dst are clients of
+// that database) by type, TTL within tol and decoded value, adding to d.
+// Keys the source does not hold are skipped.
+func CompareKeys(ctx context.Context, src, dst redis.Cmdable, db int, keys []string, tol time.Duration, d *Deep) error {
+	return compareKeys(ctx, src, dst, db, keys, tol, 0, d)
+}
