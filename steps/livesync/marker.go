@@ -23,7 +23,7 @@ import (
 // target says which writes have arrived there.
 type marker struct {
 	key, run string
-	held atomic.Bool // no writes while the source is paused
+	held     atomic.Bool // no writes while the source is paused
 
 	mu       sync.Mutex
 	next     int64               // the sequence number of the next write

@@ -15,7 +15,9 @@ type side struct {
 	dbs map[int]*redis.Client
 }
 
-func newSide(d Dialer, pool int) *side { return &side{dial: d, pool: pool, dbs: map[int]*redis.Client{}} }
+func newSide(d Dialer, pool int) *side {
+	return &side{dial: d, pool: pool, dbs: map[int]*redis.Client{}}
+}
 
 func (sd *side) db(n int) *redis.Client {
 	sd.mu.Lock()

@@ -34,7 +34,7 @@ type Sync struct {
 	src, dst *side
 	events   *redis.Client
 	mk       *marker
-	run              string // this sync's ID, in the marker's value
+	run      string // this sync's ID, in the marker's value
 
 	wake   chan struct{} // a key was queued
 	rescan chan string   // a pass is wanted, with why

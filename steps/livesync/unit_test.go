@@ -181,7 +181,7 @@ func TestMarkerLag(t *testing.T) {
 		now   time.Time
 		want  time.Duration
 	}{
-		{"", t0.Add(3500 * time.Millisecond), 2500 * time.Millisecond},        // nothing there: marker 1 is 2.5 s old
+		{"", t0.Add(3500 * time.Millisecond), 2500 * time.Millisecond},          // nothing there: marker 1 is 2.5 s old
 		{"other 3 0", t0.Add(3500 * time.Millisecond), 2500 * time.Millisecond}, // another run's marker
 		{"run1 2 0", t0.Add(3500 * time.Millisecond), 500 * time.Millisecond},   // 3 is on its way
 		{"run1 3 0", t0.Add(3500 * time.Millisecond), 0},                        // all there
