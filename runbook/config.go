@@ -119,6 +119,12 @@ type Thresholds struct {
 	WatchDuration   Duration `yaml:"watch_duration"`
 	Convergence     float64  `yaml:"convergence"`
 	BaselineWindow  Duration `yaml:"baseline_window"`
+	// LiveLag is the live sync lag under which migrate.live is done and
+	// cutover.cname may pause the source.
+	LiveLag Duration `yaml:"live_lag"`
+	// LiveClients is how long cutover.cname keeps a live sync running
+	// after the swap for the source's application clients to leave.
+	LiveClients Duration `yaml:"live_clients_wait"`
 }
 
 // Lab is present only in the practice lab's generated config.
@@ -160,6 +166,8 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.WatchDuration.Duration, 2*time.Minute)
 	orDefault(&t.Convergence, 0.99)
 	orDefault(&t.BaselineWindow.Duration, 30*time.Second)
+	orDefault(&t.LiveLag.Duration, time.Second)
+	orDefault(&t.LiveClients.Duration, 10*time.Minute)
 	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
 		c.AWS.Region = getenv("AWS_REGION")
 	}
