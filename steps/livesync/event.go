@@ -27,26 +27,3 @@ func parseChannel(ch string) (dbKey, bool) {
 	}
 	return dbKey{db: db, key: key}, true
 }
-
-// eventClasses are the notify-keyspace-events classes a live sync needs:
-// keyspace channels (K) for every kind of change (A is g$lshzxetd).
-const eventClasses = "g$lshzxet"
-
-// MissingClasses says which classes notify-keyspace-events (the value of
-// CONFIG GET or the parameter group) lacks for a live sync; "" when it
-// has them all.
-func MissingClasses(setting string) string {
-	missing := ""
-	if !strings.Contains(setting, "K") {
-		missing += "K"
-	}
-	if strings.Contains(setting, "A") {
-		return missing
-	}
-	for _, c := range eventClasses {
-		if !strings.ContainsRune(setting, c) {
-			missing += string(c)
-		}
-	}
-	return missing
-}

@@ -10,7 +10,6 @@
 package livesync
 
 import (
-	"errors"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,10 +40,8 @@ type Options struct {
 // DefaultMarkerKey is the key (and pub/sub channel) of the marker.
 const DefaultMarkerKey = "cutover:livesync:marker"
 
-func (o Options) withDefaults() (Options, error) {
-	if o.Source == nil || o.Target == nil {
-		return o, errors.New("livesync: Source and Target dialers are required")
-	}
+// Defaults returns o with every zero field set to its default.
+func (o Options) Defaults() Options {
 	def := func(v *int, d int) {
 		if *v <= 0 {
 			*v = d
@@ -68,5 +65,5 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
 	}
-	return o, nil
+	return o
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/probes"
 )
 
 // Phase is where a sync is in its life.
@@ -68,10 +70,10 @@ type Incident struct {
 // stream. It returns once the subscription is live; the copy goes on in
 // the background.
 func Start(ctx context.Context, o Options) (*Sync, error) {
-	o, err := o.withDefaults()
-	if err != nil {
-		return nil, err
+	if o.Source == nil || o.Target == nil {
+		return nil, errors.New("livesync: Source and Target dialers are required")
 	}
+	o = o.Defaults()
 	s := &Sync{o: o, t: newTracker(o.Interval, o.MaxQueue, time.Now), done: make(chan struct{}),
 		wake: make(chan struct{}, 1), rescan: make(chan string, 1), scanCh: make(chan *batch, o.Workers),
 		phase: Copying, fences: map[string]chan struct{}{}, run: fmt.Sprintf("%x", time.Now().UnixNano())}
@@ -142,7 +144,7 @@ func (s *Sync) checkSetting() error {
 		s.o.Log("live sync: CONFIG GET notify-keyspace-events on the source: %v; the marker will tell whether notifications arrive", err)
 		return nil
 	}
-	if m := MissingClasses(v["notify-keyspace-events"]); m != "" {
+	if m := probes.MissingKeyspaceClasses(v["notify-keyspace-events"]); m != "" {
 		return fmt.Errorf("the source's notify-keyspace-events is %q and lacks %q: set it to KEA (CONFIG SET notify-keyspace-events KEA, or the parameter group on ElastiCache) and start again", v["notify-keyspace-events"], m)
 	}
 	return nil

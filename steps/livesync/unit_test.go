@@ -27,22 +27,6 @@ func TestParseChannel(t *testing.T) {
 	}
 }
 
-func TestMissingClasses(t *testing.T) {
-	for setting, want := range map[string]string{
-		"KEA":        "",
-		"AK":         "",
-		"Kg$lshzxet": "",
-		"":           "Kg$lshzxet",
-		"Ex":         "Kg$lshzet",
-		"Kgx$":       "lshzet",
-		"EA":         "K",
-	} {
-		if got := MissingClasses(setting); got != want {
-			t.Errorf("MissingClasses(%q) = %q, want %q", setting, got, want)
-		}
-	}
-}
-
 // clock is a settable time for the tracker.
 type clock struct{ t time.Time }
 
