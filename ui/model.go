@@ -175,7 +175,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.addLog(2, "%s: cannot work out the plan: %v", msg.step, msg.err)
 			return m, nil
 		}
-		m.dialog = newConfirm(m.state.Runbook().Step(msg.step), msg.plan, m.operator)
+		m.dialog = newConfirm(m.state.Runbook().Step(msg.step), m.state.RunOpts(msg.step), msg.plan, m.operator)
 		return m, m.dialog.open()
 	case verifyMsg:
 		m.status = ""
