@@ -23,7 +23,8 @@ import (
 // target says which writes have arrived there.
 type marker struct {
 	key, run string
-	held     atomic.Bool // no writes while the source is paused
+	held     atomic.Bool   // no writes while the source is paused
+	nudge    chan struct{} // write the next marker now
 
 	mu       sync.Mutex
 	next     int64               // the sequence number of the next write
@@ -36,7 +37,7 @@ type marker struct {
 }
 
 func newMarker(key, run string) *marker {
-	return &marker{key: key, run: run, next: 1, sent: map[int64]time.Time{}}
+	return &marker{key: key, run: run, next: 1, sent: map[int64]time.Time{}, nudge: make(chan struct{}, 1)}
 }
 
 // reset forgets the sequence seen: a new subscription starts afresh.
@@ -157,6 +158,7 @@ func (s *Sync) writeMarkers() {
 		case <-s.ctx.Done():
 			return
 		case <-t.C:
+		case <-s.mk.nudge:
 		}
 	}
 }

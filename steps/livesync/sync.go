@@ -158,6 +158,10 @@ func (s *Sync) awaitMarker() error {
 		return nil // a paused source: nothing to prove it with
 	}
 	from, _ := s.mk.progress()
+	select {
+	case s.mk.nudge <- struct{}{}: // no need to wait for the next tick
+	default:
+	}
 	limit := 3*s.o.MarkerEvery + s.o.Timeout
 	ctx, cancel := context.WithTimeout(s.ctx, limit)
 	defer cancel()
