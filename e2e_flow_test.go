@@ -92,7 +92,7 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 	}
 	checkStates(t, out, map[string]string{
 		"build.monitoring": "done", "cutover.stragglers": "done", "build.backup": "skipped",
-		"inventory.global": "n/a", "build.acl": "n/a", "build.tls": "n/a", "build.cluster": "n/a", "migrate.dualwrite": "n/a",
+		"inventory.global": "n/a", "build.acl": "n/a", "build.tls": "n/a", "build.cluster": "n/a", "migrate.dualwrite": "n/a", "migrate.live": "n/a",
 		"verify.decommission": "ready", // ready, but ticking it waits 7 days after the swap
 	})
 

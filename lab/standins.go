@@ -60,7 +60,7 @@ func (l *Lab) startAWS() error {
 		EngineVersion:          infoField(info, "redis_version"),
 		PrimaryEndpoint:        l.Source.Addr(),
 		AuthTokenEnabled:       true,
-		Parameters:             map[string]string{"maxmemory-policy": "allkeys-lru"},
+		Parameters:             map[string]string{"maxmemory-policy": "allkeys-lru", "notify-keyspace-events": SourceKeyspaceEvents},
 		SnapshotRetentionLimit: 1,
 		SnapshotWindow:         "05:00-06:00",
 		Snapshot: func(ctx context.Context, w io.Writer) error {

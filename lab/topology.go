@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -49,12 +50,16 @@ func pickPort(preferred int, hosts ...string) (int, error) {
 	return servers.FreePort(hosts...)
 }
 
+// SourceKeyspaceEvents is the source's notify-keyspace-events, set as its
+// parameter group would set it, so the live strategy can be rehearsed.
+const SourceKeyspaceEvents = "KEA"
+
 // startSource starts the ElastiCache stand-in and seeds it.
 func (l *Lab) startSource(ctx context.Context, password string) error {
 	var err error
 	l.Source, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "source"), Host: l.Block.Host(hostSource), Port: l.Port,
-		Password: password, Extra: persistence,
+		Password: password, Extra: append(slices.Clone(persistence), "notify-keyspace-events "+SourceKeyspaceEvents),
 	})
 	if err != nil {
 		return fmt.Errorf("lab: source: %w", err)

@@ -58,7 +58,7 @@ func TestDiscoverElastiCache(t *testing.T) {
 		"shards": "1", "replicas_per_shard": "1", "auth": "token", "transit_encryption": "true",
 		"at_rest_encryption": "true", "multi_az": "true", "automatic_failover": "true", "global_datastore": "false",
 		"snapshot_retention": "1", "snapshot_window": "05:00-06:00", "maxmemory-policy": "allkeys-lru",
-		"param.maxmemory-policy": "allkeys-lru", "param.notify-keyspace-events": "Ex",
+		"param.maxmemory-policy": "allkeys-lru", "param.notify-keyspace-events": "Ex", "keyspace_events": "settable",
 		"primary_endpoint": "source.lab.internal:6379",
 	} {
 		if got := res.Outputs[k]; got != want {

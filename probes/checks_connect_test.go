@@ -77,7 +77,7 @@ func TestDiscoverRedisSource(t *testing.T) {
 	for k, want := range map[string]string{
 		"engine": "redis", "version": "7.0.15", "global_datastore": "false", "maxmemory-policy": "allkeys-lru",
 		"param.maxmemory-policy": "allkeys-lru", "param.notify-keyspace-events": "xE", "auth": "token",
-		"transit_encryption": "false", "primary_endpoint": r.Addr(),
+		"transit_encryption": "false", "primary_endpoint": r.Addr(), "keyspace_events": "settable",
 	} {
 		if got := res.Outputs[k]; got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)

@@ -26,6 +26,7 @@ type settings struct {
 	noAuth    bool
 	plaintext bool
 	poolSize  int
+	db        int
 }
 
 // Timeout sets the dial, read and write timeouts (default 3s).
@@ -48,6 +49,9 @@ func Plaintext() Option { return func(s *settings) { s.plaintext = true } }
 
 // PoolSize sets the connection pool size (default 2).
 func PoolSize(n int) Option { return func(s *settings) { s.poolSize = n } }
+
+// Database selects a database other than 0 on every connection.
+func Database(n int) Option { return func(s *settings) { s.db = n } }
 
 func newSettings(opts []Option) settings {
 	s := settings{timeout: DefaultTimeout, poolSize: 2}
@@ -112,6 +116,7 @@ func baseOptions(s settings, purpose string) *redis.Options {
 		WriteTimeout:    s.timeout,
 		PoolTimeout:     s.timeout,
 		PoolSize:        s.poolSize,
+		DB:              s.db,
 		MaxIdleConns:    s.poolSize,
 		MaxRetries:      -1,
 		DialerRetries:   1,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
@@ -74,6 +75,11 @@ func (p *proof) discoverElastiCache(ctx context.Context, cfg *runbook.Config) ru
 		}
 		for name, v := range changed {
 			p.found("param."+name, v)
+		}
+		if strings.HasPrefix(group, "default.") {
+			p.keyspaceEvents(changed["notify-keyspace-events"], "default-group", fmt.Sprintf("the cluster uses the default parameter group %s, which cannot be modified: create a custom group with notify-keyspace-events=KEA and assign it (ModifyReplicationGroup CacheParameterGroupName=...)", group))
+		} else {
+			p.keyspaceEvents(changed["notify-keyspace-events"], "settable", fmt.Sprintf("set notify-keyspace-events=KEA in parameter group %s (ModifyCacheParameterGroup; it applies at once, no reboot)", group))
 		}
 		if v, ok := changed["maxmemory-policy"]; ok {
 			policy = v

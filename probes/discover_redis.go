@@ -63,15 +63,24 @@ func (p *proof) discoverRedis(ctx context.Context, cfg *runbook.Config) runbook.
 	p.found("keys", strconv.FormatInt(in.Keys(), 10))
 	p.found("used_memory", strconv.FormatInt(in.UsedMemory, 10))
 	p.found(runbook.DiscoverMaxmemoryPolicy.Name, in.MaxMemoryPolicy)
+	configOK := true
 	for _, name := range redisDefaultNames() {
 		v, err := c.ConfigGet(ctx, name).Result()
 		if err != nil {
 			p.warn("CONFIG GET %s: %s; settings that differ from the defaults are not listed", name, Explain(err))
+			configOK = false
 			break
 		}
-		if got, ok := v[name]; ok && got != redisDefaults[name] {
+		got, ok := v[name]
+		if ok && got != redisDefaults[name] {
 			p.found("param."+name, got)
 		}
+		if name == "notify-keyspace-events" {
+			p.keyspaceEvents(got, "settable", "set it with CONFIG SET notify-keyspace-events KEA (and in redis.conf, so a restart keeps it)")
+		}
+	}
+	if !configOK {
+		p.fact("keyspace_events", "unknown")
 	}
 	return p.done(fmt.Sprintf("%s %s, role %s, %d replica(s), %d keys", engine, version, in.Role, in.ConnectedSlaves, in.Keys()))
 }

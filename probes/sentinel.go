@@ -23,6 +23,7 @@ func FailoverClient(t runbook.Target, purpose string, opts ...Option) *redis.Cli
 		SentinelPassword: t.Sentinel.Secret.Value,
 		Username:         t.Username,
 		Password:         t.Secret.Value,
+		DB:               b.DB,
 		Protocol:         b.Protocol,
 		DisableIdentity:  true,
 		DialTimeout:      b.DialTimeout,

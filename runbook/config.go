@@ -127,6 +127,12 @@ type Thresholds struct {
 	// StragglersTimeout.
 	StragglersQuiet   Duration `yaml:"stragglers_quiet"`
 	StragglersTimeout Duration `yaml:"stragglers_timeout"`
+	// LiveLag is the live sync lag under which migrate.live is done and
+	// cutover.cname may pause the source.
+	LiveLag Duration `yaml:"live_lag"`
+	// LiveClients is how long cutover.cname keeps a live sync running
+	// after the swap for the source's application clients to leave.
+	LiveClients Duration `yaml:"live_clients_wait"`
 }
 
 // Lab is present only in the practice lab's generated config.
@@ -171,6 +177,8 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.BaselineWindow.Duration, 30*time.Second)
 	orDefault(&t.StragglersQuiet.Duration, 30*time.Second)
 	orDefault(&t.StragglersTimeout.Duration, 5*time.Minute)
+	orDefault(&t.LiveLag.Duration, time.Second)
+	orDefault(&t.LiveClients.Duration, 10*time.Minute)
 	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
 		c.AWS.Region = getenv("AWS_REGION")
 	}

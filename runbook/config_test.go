@@ -65,7 +65,8 @@ func TestLoadMinimalConfigAppliesDefaults(t *testing.T) {
 	want := Thresholds{ParityTolerance: 0.001, SampleKeys: 1000, TTLTolerance: Duration{5 * time.Second},
 		LatencyMargin: 0.25, HitRateMargin: 0.05, WatchDuration: Duration{2 * time.Minute}, Convergence: 0.99,
 		BaselineWindow: Duration{30 * time.Second}, LatencySlack: Duration{500 * time.Microsecond},
-		StragglersQuiet: Duration{30 * time.Second}, StragglersTimeout: Duration{5 * time.Minute}}
+		StragglersQuiet: Duration{30 * time.Second}, StragglersTimeout: Duration{5 * time.Minute},
+		LiveLag: Duration{time.Second}, LiveClients: Duration{10 * time.Minute}}
 	if c.Thresholds != want {
 		t.Errorf("thresholds %+v\nwant       %+v", c.Thresholds, want)
 	}

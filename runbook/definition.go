@@ -77,6 +77,7 @@ func opts(pairs ...string) []Option {
 // New returns the whole runbook of RUNBOOK.md, without executors.
 func New() *Runbook {
 	rdb := When{Decision: MigrateStrategy, Choices: []string{"rdb"}}
+	live := When{Decision: MigrateStrategy, Choices: []string{"live"}}
 	rdbAWS := rdb
 	rdbAWS.SourceKinds = []string{"elasticache"}
 	return newRunbook([]*Step{
@@ -163,8 +164,12 @@ func New() *Runbook {
 
 		// Phase 3: migrate and cut over.
 		{ID: MigrateStrategy, Phase: "migrate", Kind: Decision, Title: "Migration strategy",
-			About:   "RDB export and import accepts a window of cache misses; dual write has zero downtime but the application writes to both.",
-			Options: opts("rdb", "RDB export + import", "dualwrite", "dual write from the application")},
+			About:   "RDB export and import accepts a window of cache misses; dual write has zero downtime but the application writes to both; live sync copies every key, then each change as keyspace notifications report it, with no application change (the source needs notify-keyspace-events).",
+			Options: opts("rdb", "RDB export + import", "dualwrite", "dual write from the application", "live", "live sync: copy, then follow keyspace notifications"),
+			Suggest: fromFact(DiscoverKeyspaceEvents, map[string][2]string{
+				"on":       {"live", "the source already sends keyspace notifications: a live sync needs no change on it"},
+				"settable": {"live", "notify-keyspace-events can be set on the source (KEA): a live sync then moves the data without downtime or application change"},
+			})},
 		{ID: MigrateSnapshot, Phase: "migrate", Kind: Action, Gate: Confirm, Title: "Snapshot the source", Needs: []StepID{MigrateStrategy},
 			When:  rdb,
 			About: "ElastiCache: CreateSnapshot and wait until it is available. A self-managed source is snapshotted over the replication protocol, as redis-cli --rdb does."},
@@ -181,14 +186,22 @@ func New() *Runbook {
 				{Name: "existing", Title: "If the target already holds keys", Choices: opts("refuse", "refuse", "replace", "overwrite matching keys (RESTORE REPLACE)", "flush", "FLUSHALL first")},
 				{Name: "method", Title: "Load method", Choices: opts("restore", "streamed RESTORE pipeline", "restart", "place the file in the data dir and restart (local target)")},
 			}},
-		{ID: MigrateParity, Phase: "migrate", Kind: Check, Title: "Parity source vs target", Needs: []StepID{MigrateLoad},
-			When:  rdb,
-			About: "Key counts per db within the TTL-expiry tolerance, plus a sampled deep compare of type, value and TTL."},
+		{ID: MigrateLive, Phase: "migrate", Kind: Action, Gate: TwoPerson, Title: "Live sync source -> target", Needs: []StepID{MigrateStrategy, BuildReachable, BuildVersion},
+			When:  live,
+			About: "Subscribes to keyspace notifications on the source first, then copies every key (SCAN, DUMP + PTTL, RESTORE ... ABSTTL REPLACE), then copies each key again as it changes. A marker written on the source every second measures the lag and proves no notification was lost; a lost one starts a catch-up rescan. Done when the first copy is complete and the lag is under thresholds.live_lag; the sync keeps running in the background until cutover.cname stops it.",
+			RunOpts: []RunOption{
+				{Name: "existing", Title: "If the target already holds keys", Choices: opts("refuse", "refuse", "mirror", "mirror the source: overwrite matching keys, delete keys the source lacks")},
+			}},
+		{ID: MigrateParity, Phase: "migrate", Kind: Check, Title: "Parity source vs target", Needs: []StepID{MigrateLoad, MigrateLive},
+			When:  When{Decision: MigrateStrategy, Choices: []string{"rdb", "live"}},
+			About: "Key counts per db within the TTL-expiry tolerance, plus a sampled deep compare of type, value and TTL. With a live sync, a key that differs is compared again once the sync has had time to copy it: keys changed in flight are not losses."},
 		{ID: MigrateDualwrite, Phase: "migrate", Kind: Check, Title: "Dual-write convergence", Needs: []StepID{MigrateStrategy},
 			When:  When{Decision: MigrateStrategy, Choices: []string{"dualwrite"}},
 			About: "Live gauge of target keys against source keys and the target's hit rate catching up; passes at the configured threshold."},
-		{ID: CutoverCname, Phase: "migrate", Kind: Action, Gate: TwoPerson, Title: "Swap the CNAME to the target", Needs: []StepID{BuildDNS, MigrateParity, MigrateDualwrite},
-			About: "Route53 UPSERT of the CNAME to the target, guarded by the expected current value, wait for INSYNC, then prove it: resolve through the configured resolver, connect, and check the server's run_id is the target's."},
+		{ID: CutoverCname, Phase: "migrate", Kind: Action, Gate: TwoPerson, Title: "Swap the CNAME to the target", Needs: []StepID{BuildDNS, MigrateParity, MigrateDualwrite, MigrateLive},
+			About: "Route53 UPSERT of the CNAME to the target, guarded by the expected current value, wait for INSYNC, then prove it: resolve through the configured resolver, connect, and check the server's run_id is the target's. With a live sync it first waits for the lag to drop under thresholds.live_lag, pauses writes on the source (CLIENT PAUSE WRITE), drains the queue, compares every key changed in the last minute, and after the swap keeps syncing until the source has no application clients left.",
+			RunOpts: []RunOption{{Name: "pause", Title: "Writes on the source during the final drain", When: live,
+				Choices: opts("write", "CLIENT PAUSE WRITE while draining and comparing", "none", "no pause (the source refuses it): keys changed in flight are allowed")}}},
 		{ID: CutoverStragglers, Phase: "migrate", Kind: Check, Title: "No application left on the source", Needs: []StepID{CutoverCname},
 			About: "CLIENT LIST on the source, less cutover's own connections (named cutover-*) and replicas: every application connection still there, with its address, age, idle time, name and library (lib-name/lib-ver, Redis 7.2+), shown live. Run it during the rolling restart; it passes once the source has had none for thresholds.stragglers_quiet. A connection that stays names a client that ignored the DNS change (a cached resolution, a pool that never reconnects)."},
 		{ID: CutoverRestart, Phase: "migrate", Kind: Manual, Title: "Rolling restart of the application", Needs: []StepID{CutoverCname},

@@ -26,6 +26,7 @@ var (
 	DiscoverSnapshotRetention = Fact{InventoryDiscover, "snapshot_retention"}
 	DiscoverGlobalDatastore   = Fact{InventoryDiscover, "global_datastore"}
 	DiscoverMaxmemoryPolicy   = Fact{InventoryDiscover, "maxmemory-policy"}
+	DiscoverKeyspaceEvents    = Fact{InventoryDiscover, "keyspace_events"}
 
 	BaselineP99     = Fact{InventoryBaseline, "p99_ms"}
 	BaselineHitRate = Fact{InventoryBaseline, "hit_rate"}

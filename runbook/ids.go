@@ -36,6 +36,7 @@ const (
 	MigrateLoad         StepID = "migrate.load"
 	MigrateParity       StepID = "migrate.parity"
 	MigrateDualwrite    StepID = "migrate.dualwrite"
+	MigrateLive         StepID = "migrate.live"
 	CutoverCname        StepID = "cutover.cname"
 	CutoverStragglers   StepID = "cutover.stragglers"
 	CutoverRestart      StepID = "cutover.restart"

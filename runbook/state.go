@@ -116,6 +116,21 @@ func (s State) Applies(id StepID) (applies, known bool, why string) {
 	return true, true, ""
 }
 
+// RunOpts are the run options of a step that apply to this migration.
+func (s State) RunOpts(id StepID) []RunOption {
+	st := s.rb.Step(id)
+	if st == nil {
+		return nil
+	}
+	var out []RunOption
+	for _, o := range st.RunOpts {
+		if o.When.Decision == "" || slices.Contains(o.When.Choices, s.Get(o.When.Decision).Choice) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Effective is the status shown to the operator: the recorded status,
 // with ready and n/a derived.
 func (s State) Effective(id StepID) Status {

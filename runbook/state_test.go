@@ -237,3 +237,18 @@ func TestDecisionsSuggestFromDiscoveredFacts(t *testing.T) {
 		}
 	}
 }
+
+func TestRunOptsFollowTheStrategy(t *testing.T) {
+	rb := New()
+	s := NewState(rb, "redis", "sentinel")
+	if got := s.RunOpts("cutover.cname"); len(got) != 0 {
+		t.Fatalf("before the strategy is decided: %v", got)
+	}
+	s.Steps["migrate.strategy"] = StepState{Status: Done, Choice: "live"}
+	if got := s.RunOpts("cutover.cname"); len(got) != 1 || got[0].Name != "pause" {
+		t.Fatalf("on the live strategy: %v", got)
+	}
+	if got := s.RunOpts("verify.failover"); len(got) != 1 {
+		t.Fatalf("a knob without When: %v", got)
+	}
+}

@@ -40,6 +40,9 @@ type RunOption struct {
 	Name    string   `json:"name"`
 	Title   string   `json:"title"`
 	Choices []Option `json:"choices"`
+	// When limits the knob to migrations where a decision chose one of
+	// its choices (only Decision and Choices are read).
+	When When `json:"-"`
 }
 
 // When limits a step to the migrations it applies to. A zero When always

@@ -75,7 +75,7 @@ func textField(name, label, placeholder string) field {
 
 // newConfirm asks to type the resource and, for two-person gates, the
 // second operator's name; run options come first.
-func newConfirm(s *runbook.Step, p runbook.Plan, operator string) *dialog {
+func newConfirm(s *runbook.Step, opts []runbook.RunOption, p runbook.Plan, operator string) *dialog {
 	d := &dialog{kind: dlgConfirm, step: s, operator: operator, plan: &p,
 		title: fmt.Sprintf("Run %s: %s", s.ID, s.Title)}
 	d.body = append(d.body, p.Summary)
@@ -85,7 +85,7 @@ func newConfirm(s *runbook.Step, p runbook.Plan, operator string) *dialog {
 	for _, w := range p.Warnings {
 		d.body = append(d.body, "warning: "+w)
 	}
-	for _, o := range s.RunOpts {
+	for _, o := range opts {
 		d.fields = append(d.fields, field{name: "opt:" + o.Name, label: o.Title, choices: o.Choices})
 	}
 	if s.Gate != runbook.NoGate && s.Gate != "" {

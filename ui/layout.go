@@ -59,7 +59,7 @@ func (m *Model) header(w int) string {
 	right := m.now().Local().Format("15:04:05")
 	line := left + strings.Repeat(" ", max(1, w-lipgloss.Width(left)-lipgloss.Width(right))) + right
 	rows := []string{truncate(line, w)}
-	for _, b := range []string{m.replicaBanner(), m.rollbackBanner()} {
+	for _, b := range []string{m.replicaBanner(), m.rollbackBanner(), m.liveBanner()} {
 		if b != "" {
 			rows = append(rows, sBanner.Width(w).Render(truncate(b, w)))
 		}
@@ -224,6 +224,10 @@ func (m *Model) liveColumn(w, h int) string {
 		return pane(m.tgt.title(), m.tgt.view(w-half-4, paneH-2, m.now()), w-half, paneH)
 	})
 	row := hjoin(src, tgt)
+	if m.liveOn && h-paneH >= 10 {
+		row = vjoin(row, m.memo("live", fmt.Sprint(m.liveStats, w), func() string { return m.livePane(w, 7) }))
+		paneH += 7
+	}
 	if h-paneH < 4 {
 		return row
 	}

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/livesync"
 )
 
 // Minimum terminal size; below it the console says so.
@@ -30,6 +31,10 @@ type Options struct {
 	// ticking cutover.restart restarts the simulated application).
 	Hooks map[runbook.StepID]Hook
 	Now   func() time.Time // the clock (fixed in golden tests)
+	// Live is the process's live sync, shown while it runs; LiveLog
+	// carries its log lines to the timeline.
+	Live    LiveSync
+	LiveLog <-chan string
 }
 
 // Hook is work done for a manual step when it is ticked.
@@ -77,12 +82,16 @@ type Model struct {
 	quitting      bool
 	cache         map[string][2]string // name -> key, render (see memo)
 	hooks         map[runbook.StepID]Hook
+	live          LiveSync
+	liveLog       <-chan string
+	liveStats     livesync.Stats
+	liveOn        bool
 }
 
 // New builds the console model.
 func New(o Options) *Model {
 	m := &Model{eng: o.Engine, operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
-		log: timeline{max: 500}, runs: map[runbook.StepID]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, src: o.Source, tgt: o.Target, mapping: o.Mapping,
+		log: timeline{max: 500}, runs: map[runbook.StepID]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, live: o.Live, liveLog: o.LiveLog, src: o.Source, tgt: o.Target, mapping: o.Mapping,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 			progress.WithColors(colAccent, colOK))}
 	if m.now == nil {
@@ -109,6 +118,12 @@ func (m *Model) Init() tea.Cmd {
 	if m.mapping != nil {
 		cmds = append(cmds, m.mapping.fetch())
 	}
+	if m.live != nil {
+		cmds = append(cmds, liveTick())
+	}
+	if m.liveLog != nil {
+		cmds = append(cmds, readLiveLog(m.liveLog))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -132,6 +147,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onPoll(msg)
 	case pollTickMsg:
 		return m, m.onPollTick(msg)
+	case liveTickMsg:
+		return m, m.onLiveTick()
+	case liveLogMsg:
+		return m, m.onLiveLog(msg)
 	case cloudWatchMsg:
 		return m, m.mapping.onFetch(msg)
 	case mappingTickMsg:
@@ -157,7 +176,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.addLog(2, "%s: cannot work out the plan: %v", msg.step, msg.err)
 			return m, nil
 		}
-		m.dialog = newConfirm(m.state.Runbook().Step(msg.step), msg.plan, m.operator)
+		m.dialog = newConfirm(m.state.Runbook().Step(msg.step), m.state.RunOpts(msg.step), msg.plan, m.operator)
 		return m, m.dialog.open()
 	case verifyMsg:
 		m.status = ""
@@ -260,7 +279,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case "end", "G":
 		m.list.cursor = len(m.state.Runbook().Steps) - 1
 	case "b":
-		m.focus("rollback.cname")
+		m.focus(runbook.RollbackCname)
 	case "enter":
 		return m.act(m.focused())
 	case "s":

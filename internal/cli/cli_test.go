@@ -273,15 +273,15 @@ func TestStatusJSONShape(t *testing.T) {
 			t.Errorf("%s is %v, want %s", id, got, want)
 		}
 	}
-	if got := byID["migrate.strategy"]["options"]; !reflect.DeepEqual(got, []any{"rdb", "dualwrite"}) {
+	if got := byID["migrate.strategy"]["options"]; !reflect.DeepEqual(got, []any{"rdb", "dualwrite", "live"}) {
 		t.Errorf("migrate.strategy options %v", got)
 	}
 }
 
 func TestDecision(t *testing.T) {
 	e := newCLIEnv(t)
-	e.expect(2, "cutover: migrate.strategy is a decision: pass --choice (one of rdb, dualwrite) and --reason", "run", "migrate.strategy")
-	e.expect(2, `cutover: migrate.strategy has no option "snapshot"; choose one of [rdb dualwrite]`, "run", "migrate.strategy", "--choice", "snapshot", "--reason", "x")
+	e.expect(2, "cutover: migrate.strategy is a decision: pass --choice (one of rdb, dualwrite, live) and --reason", "run", "migrate.strategy")
+	e.expect(2, `cutover: migrate.strategy has no option "snapshot"; choose one of [rdb dualwrite live]`, "run", "migrate.strategy", "--choice", "snapshot", "--reason", "x")
 	e.expect(2, "cutover: deciding migrate.strategy needs a reason", "run", "migrate.strategy", "--choice", "rdb")
 	if n := e.journalEvents(); n != 0 {
 		t.Fatalf("refused decisions wrote %d events", n)

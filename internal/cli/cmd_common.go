@@ -6,6 +6,7 @@ import (
 	"os/user"
 
 	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/live"
 )
 
 // configFlag is the --config flag every runbook command takes.
@@ -22,9 +23,9 @@ func (f configFlag) load() (*runbook.Config, error) {
 }
 
 // newRunbook is the runbook with this build's executors attached.
-func newRunbook() (*runbook.Runbook, error) {
+func newRunbook(svc *live.Service) (*runbook.Runbook, error) {
 	rb := runbook.New()
-	if err := rb.Attach(executors()); err != nil {
+	if err := rb.Attach(executors(svc)); err != nil {
 		return nil, err
 	}
 	if ids := rb.Unattached(); len(ids) > 0 {
@@ -47,13 +48,14 @@ func operatorName(flag string, cfg *runbook.Config) string {
 	return "operator"
 }
 
-// openEngine loads config and journal and takes the lock.
-func openEngine(f configFlag, operator string) (*runbook.Engine, *runbook.Config, string, runbook.Notes, error) {
+// openEngine loads config and journal and takes the lock; the steps that
+// run share svc, the caller's live sync service.
+func openEngine(f configFlag, operator string, svc *live.Service) (*runbook.Engine, *runbook.Config, string, runbook.Notes, error) {
 	cfg, err := f.load()
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
-	rb, err := newRunbook()
+	rb, err := newRunbook(svc)
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
@@ -71,7 +73,7 @@ func loadEngine(f configFlag) (*runbook.Engine, runbook.Notes, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rb, err := newRunbook()
+	rb, err := newRunbook(live.NewService()) // read-only: never started
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/live"
 )
 
 type runCmd struct {
@@ -32,11 +33,13 @@ type runCmd struct {
 }
 
 func (c *runCmd) Run(s stdio) error {
-	eng, cfg, op, notes, err := openEngine(c.configFlag, c.Operator)
+	svc := live.NewService()
+	eng, cfg, op, notes, err := openEngine(c.configFlag, c.Operator, svc)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	defer svc.Close() // a live sync started here ends with the command
 	for _, n := range notes {
 		fmt.Fprintln(s.err, "note:", n)
 	}
@@ -50,6 +53,7 @@ func (c *runCmd) Run(s stdio) error {
 	defer cancel()
 
 	logf := timeline(s, cfg, eng.Redact)
+	svc.SetLog(logf)
 	fileLog := openLog(cfg.Log, eng.Redact)
 	eng.OnEvent(func(ev runbook.Event) { fileLog("%s", eventLine(ev)) })
 	record := func(ev runbook.Event) error {

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/live"
 	"github.com/cutover/cutover/ui"
 )
 
@@ -22,13 +24,24 @@ func (c *tuiCmd) Run(s stdio) error {
 // runConsole opens the journal (taking its lock) and runs the console
 // until the operator quits.
 func runConsole(ctx context.Context, f configFlag, operator string) error {
-	eng, cfg, op, notes, err := openEngine(f, operator)
+	svc := live.NewService()
+	eng, cfg, op, notes, err := openEngine(f, operator, svc)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	defer svc.Close() // the live sync, if one runs, ends with the console
 	logf := openLog(cfg.Log, eng.Redact)
 	probes.LogRedisTo(logf) // go-redis would print dial failures over the screen
+	liveLog := make(chan string, 256)
+	svc.SetLog(func(format string, args ...any) {
+		line := eng.Redact.Scrub(fmt.Sprintf(format, args...))
+		select {
+		case liveLog <- line: // the console shows it and writes the log file
+		default:
+			logf("%s", line) // the screen is behind: the file still gets it
+		}
+	})
 	m := ui.New(ui.Options{
 		Engine: eng, Operator: op, Notes: notes,
 		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
@@ -36,6 +49,7 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 		Mapping: ui.NewMapping(cloudWatch(cfg)),
 		Log:     logf,
 		Hooks:   labHooks(cfg),
+		Live:    svc, LiveLog: liveLog,
 	})
 	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	return err

@@ -20,12 +20,18 @@ type Finding struct {
 	// (OBJECT IDLETIME is shorter than the time since): its difference
 	// may be a change made since, not a loss.
 	Drift bool
+	// InFlight is true when a live sync was copying the key: it was equal
+	// (or gone from the source) on a second look.
+	InFlight bool
 }
 
 func (f Finding) String() string {
 	s := fmt.Sprintf("db%d %q: %s", f.DB, f.Key, f.Reason)
-	if f.Drift {
+	switch {
+	case f.Drift:
 		s += " (used on the source since the snapshot)"
+	case f.InFlight:
+		s += " (changed in flight: equal on a second look)"
 	}
 	return s
 }
@@ -38,15 +44,62 @@ type Deep struct {
 	Findings []Finding
 }
 
-// Lost counts the differences that are not drift.
-func (d *Deep) Lost() int {
+// lost is a difference that is neither drift nor in flight.
+func (f Finding) lost() bool { return !f.Drift && !f.InFlight }
+
+// Lost counts the differences that are losses.
+func (d *Deep) Lost() int { return d.count(Finding.lost) }
+
+func (d *Deep) inFlight() int { return d.count(func(f Finding) bool { return f.InFlight }) }
+
+func (d *Deep) count(keep func(Finding) bool) int {
 	n := 0
 	for _, f := range d.Findings {
-		if !f.Drift {
+		if keep(f) {
 			n++
 		}
 	}
 	return n
+}
+
+// recheck compares the differing keys again after wait: while a live sync
+// runs, a key changed just before the compare may not be copied yet. Those
+// equal now (or gone from the source) are marked in flight.
+func recheck(ctx context.Context, src, dst *redis.Client, d *Deep, tol, wait time.Duration) error {
+	byDB := map[int][]int{}
+	for i, f := range d.Findings {
+		if !f.Drift {
+			byDB[f.DB] = append(byDB[f.DB], i)
+		}
+	}
+	if len(byDB) == 0 {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+	}
+	for db, idx := range byDB {
+		keys := make([]string, len(idx))
+		for j, i := range idx {
+			keys[j] = d.Findings[i].Key
+		}
+		var again Deep
+		if err := onDB(ctx, src, dst, db, func(sc, dc redis.Cmdable) error {
+			return compareKeys(ctx, sc, dc, db, keys, tol, 0, &again)
+		}); err != nil {
+			return err
+		}
+		still := map[string]bool{}
+		for _, f := range again.Findings {
+			still[f.Key] = true
+		}
+		for _, i := range idx {
+			d.Findings[i].InFlight = !still[d.Findings[i].Key]
+		}
+	}
+	return nil
 }
 
 // compareKeys compares keys of one db: type, TTL within tol, and value
@@ -150,4 +203,11 @@ func fmtTTL(ms int64) string {
 		return "none"
 	}
 	return (time.Duration(ms) * time.Millisecond).Round(time.Millisecond).String()
+}
+
+// CompareKeys compares keys of database db (src and dst are clients of
+// that database) by type, TTL within tol and decoded value, adding to d.
+// Keys the source does not hold are skipped.
+func CompareKeys(ctx context.Context, src, dst redis.Cmdable, db int, keys []string, tol time.Duration, d *Deep) error {
+	return compareKeys(ctx, src, dst, db, keys, tol, 0, d)
 }

@@ -37,7 +37,7 @@ func Executors() map[runbook.StepID]runbook.Executor {
 // Plan lists the reads.
 func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
 	t := env.Config.Thresholds
-	return runbook.Plan{
+	p := runbook.Plan{
 		Summary: fmt.Sprintf("Compare key counts per db (tolerance %g) and %d sampled keys (TTL tolerance %s)", t.ParityTolerance, t.SampleKeys, t.TTLTolerance.Duration),
 		Calls: []string{
 			"INFO keyspace on the source and on the target primary",
@@ -47,7 +47,11 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 			fmt.Sprintf("keys up to %d elements or %d MB: DUMP on both, payloads decoded and compared", bigElements, bigBytes>>20),
 			fmt.Sprintf("bigger keys: size, then %d sampled elements (GETRANGE, LRANGE, SRANDMEMBER+SMISMEMBER, ZRANDMEMBER+ZMSCORE, HRANDFIELD+HMGET, XRANGE/XREVRANGE)", bigSample),
 		},
-	}, nil
+	}
+	if env.State != nil && env.State.Get(runbook.MigrateStrategy).Choice == "live" {
+		p.Calls = append(p.Calls, fmt.Sprintf("live sync: keys that differ are compared again after %s (twice thresholds.live_lag + 1s); equal then means changed in flight, not lost (the sync must be running in this process)", 2*t.LiveLag.Duration+time.Second))
+	}
+	return p, nil
 }
 
 // Run compares; Verify is the same read-only check.
@@ -106,22 +110,34 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		done += share[db]
 		report(runbook.Progress{Done: int64(done), Total: int64(cfg.Thresholds.SampleKeys), Unit: "keys", Message: fmt.Sprintf("compared db%d", db)})
 	}
+	live := env.State != nil && env.State.Get(runbook.MigrateStrategy).Choice == "live"
+	if live {
+		// The sync copies a changed key within its lag: look again after it.
+		settle := 2*cfg.Thresholds.LiveLag.Duration + time.Second
+		report(runbook.Progress{Done: int64(done), Total: int64(cfg.Thresholds.SampleKeys), Unit: "keys", Message: fmt.Sprintf("comparing the differing keys again in %s (live sync)", settle)})
+		if err := recheck(ctx, src, dst, d, cfg.Thresholds.TTLTolerance.Duration, settle); err != nil {
+			return runbook.Result{}, err
+		}
+	}
 	allowed := int(tol * float64(d.Sampled))
 	lost := d.Lost()
 	res.OK = res.OK && lost <= allowed
 	res.Evidence = append(res.Evidence,
 		runbook.Evidence{Name: "sampled keys", Value: fmt.Sprintf("%d (%d big, compared by size and a sample)", d.Sampled, d.Big), OK: true},
 		runbook.Evidence{Name: "identical", Value: strconv.Itoa(d.Same), OK: true},
-		runbook.Evidence{Name: "used on the source since", Value: strconv.Itoa(len(d.Findings) - lost), OK: true},
+		runbook.Evidence{Name: "used on the source since", Value: strconv.Itoa(len(d.Findings) - lost - d.inFlight()), OK: true},
 		runbook.Evidence{Name: "differences", Value: strconv.Itoa(lost), Want: fmt.Sprintf("<= %d", allowed), OK: lost <= allowed})
+	if live {
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "changed in flight (equal on a second look)", Value: strconv.Itoa(d.inFlight()), OK: true})
+	}
 	// Losses first: they are what fails the check.
-	sort.SliceStable(d.Findings, func(i, j int) bool { return !d.Findings[i].Drift && d.Findings[j].Drift })
+	sort.SliceStable(d.Findings, func(i, j int) bool { return d.Findings[i].lost() && !d.Findings[j].lost() })
 	for i, f := range d.Findings {
 		if i == maxShown {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%d more differences not listed", len(d.Findings)-maxShown))
 			break
 		}
-		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "differs", Value: f.String(), OK: f.Drift})
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "differs", Value: f.String(), OK: f.Drift || f.InFlight})
 	}
 	res.Outputs = map[string]string{"sampled": strconv.Itoa(d.Sampled), "differences": strconv.Itoa(lost), "target": addr}
 	for db, n := range snap {
@@ -151,6 +167,20 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 
 // deepDB samples n keys of db on the source and compares them.
 func deepDB(ctx context.Context, src, dst *redis.Client, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) error {
+	return onDB(ctx, src, dst, db, func(sc, dc redis.Cmdable) error {
+		keys, err := sample(ctx, sc, n, dbKeys)
+		if err != nil {
+			return fmt.Errorf("RANDOMKEY on the source db%d: %s", db, probes.Explain(err))
+		}
+		if err := compareKeys(ctx, sc, dc, db, keys, tol, since, d); err != nil {
+			return fmt.Errorf("db%d: %s", db, probes.Explain(err))
+		}
+		return nil
+	})
+}
+
+// onDB runs f on a connection of each side with db selected.
+func onDB(ctx context.Context, src, dst *redis.Client, db int, f func(sc, dc redis.Cmdable) error) error {
 	sc, dc := src.Conn(), dst.Conn()
 	defer sc.Close()
 	defer dc.Close()
@@ -160,14 +190,7 @@ func deepDB(ctx context.Context, src, dst *redis.Client, db, n int, dbKeys int64
 	if err := dc.Select(ctx, db).Err(); err != nil {
 		return fmt.Errorf("SELECT %d on the target: %s", db, probes.Explain(err))
 	}
-	keys, err := sample(ctx, sc, n, dbKeys)
-	if err != nil {
-		return fmt.Errorf("RANDOMKEY on the source db%d: %s", db, probes.Explain(err))
-	}
-	if err := compareKeys(ctx, sc, dc, db, keys, tol, since, d); err != nil {
-		return fmt.Errorf("db%d: %s", db, probes.Explain(err))
-	}
-	return nil
+	return f(sc, dc)
 }
 
 // sortedKeys lists the dbs of the maps in order.
