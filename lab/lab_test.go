@@ -203,6 +203,30 @@ func TestLabEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("acknowledged writes are checked where the name points", func(t *testing.T) {
+		waitApp(t, l, func(s app.Status) bool { return s.Sets > 0 })
+		w, err := l.LostWrites(ctx)
+		if err != nil || w.Server != SourceName || w.Checked == 0 || w.Lost != 0 {
+			t.Fatalf("before any loss: %+v %v", w, err)
+		}
+		src := client(l.Source, l.Source.Password)
+		defer src.Close()
+		var key string
+		for k := range l.App.Acked() {
+			key = k
+			break
+		}
+		if err := src.Del(ctx, key).Err(); err != nil {
+			t.Fatal(err)
+		}
+		w, err = l.LostWrites(ctx)
+		// The application may have written the key again meanwhile.
+		if err != nil || (w.Lost != 1 && src.Exists(ctx, key).Val() == 0) {
+			t.Fatalf("after deleting %s on the source: %+v %v", key, w, err)
+		}
+		t.Logf("lab application writes: %d keys checked, %d lost (%v)", w.Checked, w.Lost, w.Example)
+	})
+
 	t.Run("traffic moves after a CNAME change and a restart", func(t *testing.T) {
 		st := labStatus(t, l)
 		if len(st.Servers) != 7 || st.App.Ops == 0 || st.CNAME != SourceName+"." {

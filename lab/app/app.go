@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -46,7 +47,10 @@ type App struct {
 
 	ops, hits, misses, sets, errs, dials atomic.Int64
 
+	seq atomic.Int64 // the value of the next SET: a write sequence number
+
 	mu        sync.Mutex
+	acked     map[string]int64 // key -> highest sequence number the server acknowledged
 	lastErr   string
 	lastErrAt time.Time
 	lastAddr  string
@@ -101,7 +105,7 @@ func Start(cfg Config) (*App, error) {
 	if cfg.MaxConnAge <= 0 {
 		cfg.MaxConnAge = 30 * time.Second
 	}
-	a := &App{cfg: cfg, resolver: newResolver(cfg.DNS), conns: map[string]int{}}
+	a := &App{cfg: cfg, resolver: newResolver(cfg.DNS), conns: map[string]int{}, acked: map[string]int64{}}
 	a.client.Store(a.newClient())
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
@@ -195,7 +199,7 @@ func (a *App) Close() {
 func (a *App) work(ctx context.Context, id int, interval time.Duration) {
 	every(ctx, interval, uint64(id), func(r *rand.Rand) {
 		opCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		a.op(opCtx, r)
+		a.op(opCtx, id, r)
 		cancel()
 	})
 }
@@ -215,7 +219,10 @@ func every(ctx context.Context, interval time.Duration, seed uint64, fn func(*ra
 	}
 }
 
-func (a *App) op(ctx context.Context, r *rand.Rand) {
+// op is one operation of worker id. Each worker writes its own keys, so
+// the writes of one key are serial and its highest acknowledged sequence
+// number is the value the server must hold.
+func (a *App) op(ctx context.Context, id int, r *rand.Rand) {
 	c := a.client.Load()
 	var err error
 	switch x := r.IntN(100); {
@@ -224,9 +231,14 @@ func (a *App) op(ctx context.Context, r *rand.Rand) {
 	case x < 85:
 		err = a.get(ctx, c, "app:absent:"+strconv.Itoa(r.IntN(1_000_000)))
 	default:
-		err = c.Set(ctx, "app:"+ClientName+":"+strconv.Itoa(r.IntN(10_000)), time.Now().UnixMilli(), time.Hour).Err()
+		n := a.cfg.Workers
+		key, seq := "app:"+ClientName+":"+strconv.Itoa(r.IntN(10_000/n)*n+id), a.seq.Add(1)
+		err = c.Set(ctx, key, seq, time.Hour).Err()
 		if err == nil {
 			a.sets.Add(1)
+			a.mu.Lock()
+			a.acked[key] = max(a.acked[key], seq)
+			a.mu.Unlock()
 		}
 	}
 	a.ops.Add(1)
@@ -265,6 +277,15 @@ func (a *App) disconnected(addr string) {
 		delete(a.conns, addr)
 	}
 	a.mu.Unlock()
+}
+
+// Acked is, for every key the app wrote, the highest write sequence number
+// a server acknowledged: a server that holds a lower one (or none, before
+// the key's hour-long TTL ran out) lost an acknowledged write.
+func (a *App) Acked() map[string]int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return maps.Clone(a.acked)
 }
 
 // Status returns the counters.

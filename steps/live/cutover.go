@@ -152,6 +152,7 @@ func (c *Cutover) finish(ctx context.Context, env *runbook.Env, res runbook.Resu
 	}
 	res.Outputs["live_stopped_at"] = time.Now().UTC().Format(time.RFC3339)
 	res.Summary += fmt.Sprintf("; the source's clients left after %s and the live sync stopped", waited)
+	labWrites(ctx, env.Config, &res)
 	env.Logf("the source has no application clients left: live sync stopped")
 	return res, nil
 }

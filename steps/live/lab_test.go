@@ -67,7 +67,7 @@ func TestLiveStrategyOnTheLab(t *testing.T) {
 	step(runbook.BuildDNS, dnsswap.Executors()[runbook.BuildDNS])
 	time.Sleep(time.Second) // some application writes go through the sync
 	res := step(runbook.CutoverCname, ex[runbook.CutoverCname])
-	for _, want := range []string{"writes paused on the source", "of those, equal on both sides", "application clients on the source", "live sync stopped"} {
+	for _, want := range []string{"writes paused on the source", "of those, equal on both sides", "application clients on the source", "live sync stopped", "acknowledged writes lost"} {
 		if !hasEvidence(res, want) {
 			t.Errorf("cutover.cname has no %q evidence: %+v", want, res.Evidence)
 		}
