@@ -38,30 +38,8 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 	journal := filepath.Join(dir, "cutover.journal")
 
 	var printed strings.Builder // everything the binary printed, checked for secrets
-	step := func(args ...string) {
-		t.Helper()
-		start := time.Now()
-		out, code := cutoverCLI(t, config, append([]string{"run"}, args...)...)
-		printed.WriteString(out)
-		if code != 0 {
-			t.Fatalf("cutover run %s: exit %d\n%s", strings.Join(args, " "), code, out)
-		}
-		t.Logf("%-20s %5.1fs", args[0], time.Since(start).Seconds())
-	}
-	step("inventory.discover")
-	for _, d := range [][2]string{
-		{"inventory.auth", "requirepass"}, {"inventory.tls", "plaintext"}, {"inventory.ha", "sentinel"},
-		{"inventory.monitoring", "exporter"}, {"inventory.backup", "bgsave-s3"}, {"migrate.strategy", "rdb"},
-	} {
-		step(d[0], "--choice", d[1], "--reason", "e2e: the lab's "+d[1])
-	}
-	step("inventory.upgrades", "--note", "bob owns patches and CVEs")
-	step("inventory.baseline")
-	for _, id := range []string{"build.reachable", "build.persistence", "build.replication", "build.sentinel", "build.memory", "build.version", "build.monitoring"} {
-		step(id)
-	}
-	step("build.backup", "--skip", "--reason", "e2e: no backup schedule in the lab")
-	step("build.dns", "--yes")
+	step := stepper(t, config, &printed)
+	inventoryAndBuild(step, "rdb")
 	step("migrate.snapshot", "--yes")
 	step("migrate.export", "--yes")
 	step("migrate.download")
@@ -106,10 +84,83 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 			t.Errorf("the report does not mention %q", want)
 		}
 	}
-	texts := map[string]string{
+	noSecrets(t, dir, map[string]string{
 		"the report": report, "the journal": readFile(t, journal), "the log": readFile(t, filepath.Join(dir, "cutover.log")),
 		"the commands' output": printed.String(),
+	})
+}
+
+// The live strategy headless: the sync copies the lab while its
+// application writes, the swap drains it and waits for the application to
+// leave the source, and the lab counts the acknowledged writes lost.
+func TestLiveMigrationWithRunCommand(t *testing.T) {
+	t.Parallel()
+	_, labConfig := startLab(t, strconv.Itoa(labKeys))
+	dir := filepath.Dir(labConfig)
+	config := briskConfig(t, labConfig)
+	var printed strings.Builder
+	step := stepper(t, config, &printed)
+	inventoryAndBuild(step, "live")
+	go func() { // the rolling restart, while cutover.cname waits for the application to leave
+		time.Sleep(10 * time.Second)
+		restartApp(t, config)
+	}()
+	// One process: the sync migrate.live starts lives as long as it does.
+	step("migrate.live", "migrate.parity", "cutover.cname", "--yes", "--second", "bob")
+	step("cutover.stragglers")
+	step("verify.data")
+
+	reportFile := filepath.Join(t.TempDir(), "report.md")
+	if out, code := cutoverCLI(t, config, "report", "-o", reportFile); code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, out)
 	}
+	report := readFile(t, reportFile)
+	for _, want := range []regexp.Regexp{*regexp.MustCompile(`acknowledged writes lost[^\n]*\b0 of [1-9][0-9]* keys`), *regexp.MustCompile(`live sync stopped`), *regexp.MustCompile(`writes paused on the source`)} {
+		if !want.MatchString(report) {
+			t.Errorf("the report does not show %s", want.String())
+		}
+	}
+	noSecrets(t, dir, map[string]string{"the report": report, "the commands' output": printed.String(),
+		"the journal": readFile(t, filepath.Join(dir, "cutover.journal"))})
+}
+
+// stepper runs one step with `cutover run`, failing the test if it fails;
+// printed collects the output.
+func stepper(t *testing.T, config string, printed *strings.Builder) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		start := time.Now()
+		out, code := cutoverCLI(t, config, append([]string{"run"}, args...)...)
+		printed.WriteString(out)
+		if code != 0 {
+			t.Fatalf("cutover run %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+		t.Logf("%-20s %5.1fs", args[0], time.Since(start).Seconds())
+	}
+}
+
+// inventoryAndBuild runs the inventory and build phases the lab has, with
+// strategy chosen for migrate.strategy.
+func inventoryAndBuild(step func(args ...string), strategy string) {
+	step("inventory.discover")
+	for _, d := range [][2]string{
+		{"inventory.auth", "requirepass"}, {"inventory.tls", "plaintext"}, {"inventory.ha", "sentinel"},
+		{"inventory.monitoring", "exporter"}, {"inventory.backup", "bgsave-s3"}, {"migrate.strategy", strategy},
+	} {
+		step(d[0], "--choice", d[1], "--reason", "e2e: the lab's "+d[1])
+	}
+	step("inventory.upgrades", "--note", "bob owns patches and CVEs")
+	step("inventory.baseline")
+	for _, id := range []string{"build.reachable", "build.persistence", "build.replication", "build.sentinel", "build.memory", "build.version", "build.monitoring"} {
+		step(id)
+	}
+	step("build.backup", "--skip", "--reason", "e2e: no backup schedule in the lab")
+	step("build.dns", "--yes")
+}
+
+// noSecrets fails the test if any text holds one of the lab's passwords.
+func noSecrets(t *testing.T, dir string, texts map[string]string) {
+	t.Helper()
 	for _, secret := range labSecrets(t, dir) {
 		for what, text := range texts {
 			if strings.Contains(text, secret) {

@@ -130,6 +130,22 @@ func drill(m *md, h *history) {
 	}
 }
 
+// liveSync reports a live migration: the sync's first copy and the swap's
+// drain, pause, comparison and, on the lab, the acknowledged writes lost.
+func liveSync(m *md, h *history) {
+	start, swap := h.result(runbook.MigrateLive), h.result(runbook.CutoverCname)
+	if start == nil {
+		return
+	}
+	m.heading("Live sync")
+	m.line("%s", start.Summary)
+	if swap != nil && swap.Outputs["live_compared"] != "" {
+		m.line("")
+		m.line("Swap: %s", swap.Summary)
+		evidence(m, swap)
+	}
+}
+
 func backup(m *md, h *history) {
 	r := h.result(runbook.VerifyBackup)
 	if r == nil {

@@ -18,7 +18,7 @@ import (
 
 type runCmd struct {
 	configFlag
-	Step     runbook.StepID    `arg:"" help:"Step ID, e.g. build.reachable (see cutover plan)."`
+	Steps    []runbook.StepID  `arg:"" name:"step" help:"Step ID, e.g. build.reachable (see cutover plan); several run in order in one process, stopping at the first that fails (a live sync started by migrate.live lives as long as the process)."`
 	Yes      bool              `help:"Confirm the plan without typing the resource name (scripts, rehearsals)."`
 	Operator string            `help:"Who runs it (default: config operator, $CUTOVER_OPERATOR, $USER)."`
 	Second   string            `help:"Second operator for two-person steps; must differ from the operator."`
@@ -43,9 +43,16 @@ func (c *runCmd) Run(s stdio) error {
 	for _, n := range notes {
 		fmt.Fprintln(s.err, "note:", n)
 	}
-	step := eng.RB.Step(c.Step)
-	if step == nil {
-		return usageErr("no step %q; `cutover plan` lists them", c.Step)
+	var steps []*runbook.Step
+	for _, id := range c.Steps {
+		step := eng.RB.Step(id)
+		if step == nil {
+			return usageErr("no step %q; `cutover plan` lists them", id)
+		}
+		steps = append(steps, step)
+	}
+	if len(steps) > 1 && (c.Skip || c.Verify || c.Rerun || c.Choice != "" || c.Note != "") {
+		return usageErr("--skip, --verify, --rerun, --choice and --note apply to one step: run %s one at a time", runbook.JoinIDs(c.Steps, ", "))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -56,6 +63,16 @@ func (c *runCmd) Run(s stdio) error {
 	svc.SetLog(logf)
 	fileLog := openLog(cfg.Log, eng.Redact)
 	eng.OnEvent(func(ev runbook.Event) { fileLog("%s", eventLine(ev)) })
+	for _, step := range steps {
+		if err := c.runOne(ctx, s, eng, cfg, op, step, logf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runOne records or runs one step as the flags say.
+func (c *runCmd) runOne(ctx context.Context, s stdio, eng *runbook.Engine, cfg *runbook.Config, op string, step *runbook.Step, logf func(string, ...any)) error {
 	record := func(ev runbook.Event) error {
 		ev.Step, ev.Operator = step.ID, op
 		if _, err := eng.Record(ev); err != nil {

@@ -49,7 +49,7 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 		},
 	}
 	if env.State != nil && env.State.Get(runbook.MigrateStrategy).Choice == "live" {
-		p.Calls = append(p.Calls, fmt.Sprintf("live sync: keys that differ are compared again after %s (twice thresholds.live_lag + 1s); equal then means changed in flight, not lost (the sync must be running in this process)", 2*t.LiveLag.Duration+time.Second))
+		p.Calls = append(p.Calls, fmt.Sprintf("live sync: keys that differ are compared again after %s (twice thresholds.live_lag + 1s); equal then means changed in flight, not lost (the sync must be running in this process: from a shell, run migrate.live, migrate.parity and cutover.cname in one `cutover run`)", 2*t.LiveLag.Duration+time.Second))
 	}
 	return p, nil
 }
