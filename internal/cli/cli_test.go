@@ -203,7 +203,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{nil, "cutover.yaml: no such file; pass --config"}, // the console is the default command
 		{[]string{"launch"}, `cutover: unexpected argument launch (see cutover --help)`},
 		{[]string{"status", "--colour"}, "cutover: unknown flag --colour"},
-		{[]string{"run"}, `cutover: expected "<step>"`},
+		{[]string{"run"}, `cutover: expected "<step> ..."`},
 		{[]string{"status", "--config", filepath.Join(e.dir, "nope.yaml")},
 			"cutover: " + filepath.Join(e.dir, "nope.yaml") + ": no such file; pass --config with the path of your cutover.yaml (make lab writes one)\n"},
 	} {
