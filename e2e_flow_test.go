@@ -367,6 +367,74 @@ func TestConsoleSwapMovesTraffic(t *testing.T) {
 	}
 }
 
+// The live strategy from the console's keyboard: migrate.live starts the
+// sync, which the console shows while it runs, then the swap drains it and
+// waits for the application to leave, with no acknowledged write lost.
+func TestConsoleLiveSync(t *testing.T) {
+	t.Parallel()
+	_, config := startLab(t, "2000")
+	dir := filepath.Dir(config)
+	env := labEnv(t, dir)
+	journal := filepath.Join(dir, "cutover.journal")
+	for _, args := range [][]string{
+		{"migrate.strategy", "--choice", "live", "--reason", "e2e"},
+		{"build.reachable"}, {"build.version"}, {"build.dns", "--yes"},
+	} {
+		if out, code := cutoverCLI(t, config, append([]string{"run"}, args...)...); code != 0 {
+			t.Fatalf("cutover run %s: exit %d\n%s", args[0], code, out)
+		}
+	}
+	statusJSON, _ := cutoverCLI(t, config, "status", "--json")
+	ids := stepIDs(t, statusJSON)
+	tm := newTmux(t, 120, 40, "CUTOVER_OPERATOR=alice TERM=xterm-256color "+binary+" tui --config "+config)
+	tm.waitScreen("the console", 30*time.Second, func(s string) bool { return strings.Contains(s, "Checklist") })
+	// A check runs on enter (resource ""); an action's run option fields
+	// come first (enter keeps each default), then the resource and bob.
+	runFromKeys := func(id string, options int, resource string) {
+		t.Helper()
+		tm.keys("G")
+		tm.waitScreen("rollback.cname focused", 5*time.Second, focused("rollback.cname"))
+		for range slices.Index(ids, "rollback.cname") - slices.Index(ids, id) {
+			tm.keys("k")
+		}
+		tm.waitScreen(id+" focused", 5*time.Second, focused(id))
+		tm.keys("Enter")
+		if resource != "" {
+			tm.waitScreen("the confirm dialog of "+id, 20*time.Second, func(s string) bool { return strings.Contains(s, "Run "+id) })
+			for range options {
+				tm.keys("Enter")
+			}
+			tm.keys("-l", resource)
+			tm.keys("Enter")
+			tm.waitScreen("the second operator's field", 5*time.Second, func(s string) bool { return strings.Contains(s, "▸ Second operator") })
+			tm.keys("-l", "bob")
+			tm.keys("Enter")
+		}
+		deadline := time.Now().Add(90 * time.Second)
+		for !journalHas(t, journal, id, "succeed") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the journal has no succeed for %s; screen:\n%s", id, tm.screen())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	runFromKeys("migrate.live", 1, env["TARGET_PRIMARY_ADDR"])
+	tm.waitScreen("the running sync on screen", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "LIVE SYNC") && strings.Contains(s, "lag 0.")
+	})
+	runFromKeys("migrate.parity", 0, "")
+	go func() { // the rolling restart, while cutover.cname waits for the application to leave
+		time.Sleep(10 * time.Second)
+		restartApp(t, config)
+	}()
+	runFromKeys("cutover.cname", 1, "cache.lab.internal")
+	if lost := outputOf(t, journal, "cutover.cname", "lab_writes_lost"); lost != "0" {
+		t.Fatalf("cutover.cname: %q acknowledged writes lost on the lab; want 0", lost)
+	}
+	tm.waitScreen("the sync stopped", 10*time.Second, func(s string) bool { return !strings.Contains(s, "LIVE SYNC ·") })
+	tm.keys("q")
+}
+
 // focused reports whether the step pane shows id.
 func focused(id string) func(string) bool {
 	re := regexp.MustCompile(regexp.QuoteMeta(id) + `\s+(check|action|decision|manual) · gate`)
