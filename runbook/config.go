@@ -30,6 +30,7 @@ type Config struct {
 	S3           S3         `yaml:"s3"`
 	DNS          DNS        `yaml:"dns"`
 	Thresholds   Thresholds `yaml:"thresholds"`
+	Window       Window     `yaml:"window"`
 	Lab          *Lab       `yaml:"lab"`
 
 	// Path is the file it was loaded from; Dir its directory.
@@ -361,6 +362,7 @@ func (v *validator) config(c *Config) {
 	v.wholeNumber("thresholds.sample_keys")
 	v.dns(&c.DNS)
 	v.thresholds(&c.Thresholds)
+	v.window(c, New())
 	if c.Lab != nil && c.Lab.ControlURL == "" {
 		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}

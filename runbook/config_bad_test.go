@@ -197,6 +197,21 @@ func TestBadConfigs(t *testing.T) {
 		{name: "negative watch", yaml: minimal + "thresholds:\n  watch_duration: -2m\n", want: "FILE:10: thresholds.watch_duration: must not be negative"},
 		{name: "baseline window too short", yaml: minimal + "thresholds:\n  baseline_window: 500ms\n",
 			want: "FILE:10: thresholds.baseline_window: 500ms is too short; use at least 1s"},
+		// The change window.
+		{name: "window time without zone", yaml: minimal + "window:\n  start: 2026-12-06 02:00\n  length: 4h\n",
+			want: `FILE:10: window.start: "2026-12-06 02:00" is not a time; write it in RFC 3339 with its zone, like 2026-12-06T02:00:00Z or 2026-12-06T03:00:00+01:00`},
+		{name: "window without end", yaml: minimal + "window:\n  start: 2026-12-06T02:00:00Z\n",
+			want: "FILE:10: window.end: missing; give the window an end time, or its length (window.length: 4h)"},
+		{name: "window end before start", yaml: minimal + "window:\n  start: 2026-12-06T02:00:00Z\n  end: 2026-12-06T01:00:00Z\n",
+			want: "FILE:11: window.end: 2026-12-06T01:00:00Z is not after the start 2026-12-06T02:00:00Z"},
+		{name: "rollback deadline outside", yaml: minimal + "window:\n  start: 2026-12-06T02:00:00Z\n  length: 2h\n  rollback_deadline: 2026-12-06T05:00:00Z\n",
+			want: "FILE:12: window.rollback_deadline: 2026-12-06T05:00:00Z is outside the window (2026-12-06T02:00:00Z to 2026-12-06T04:00:00Z)"},
+		{name: "bad abort criterion", yaml: minimal + "window:\n  abort:\n    - target.errorstat_NOSCRIPT > 0\n    - target.hit_rate is low\n",
+			want: `FILE:12: window.abort[1]: "target.hit_rate is low" is not a criterion; write it like "target.errorstat_NOSCRIPT > 0", "target.hit_rate < baseline - 0.10 for 2m" or "source.connected_clients > 5 after cutover.cname + 10m"`},
+		{name: "abort criterion on an unknown field", yaml: minimal + "window:\n  abort:\n    - target.conected_clients > 5\n",
+			want: "FILE:11: window.abort[0]: target.conected_clients is not a figure cutover reads; use hit_rate, ops_per_sec, keys, memory_usage, latency_ms, errorstat_<ERROR> (like errorstat_NOSCRIPT) or an INFO field such as connected_clients"},
+		{name: "abort criterion after an unknown step", yaml: minimal + "window:\n  abort:\n    - source.connected_clients > 5 after cutover.swap + 10m\n",
+			want: `FILE:11: window.abort[0]: "source.connected_clients > 5 after cutover.swap + 10m": there is no step cutover.swap in the runbook (cutover plan lists them)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

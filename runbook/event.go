@@ -60,7 +60,7 @@ func Apply(s State, e Event) (State, error) {
 		if err := s.canStart(step, cur, e); err != nil {
 			return s, err
 		}
-		next = StepState{Status: Running, By: e.Operator, Second: e.Second, At: e.Time,
+		next = StepState{Status: Running, By: e.Operator, Second: e.Second, At: e.Time, Started: e.Time,
 			Runs: cur.Runs + 1, Plan: e.Plan, Result: cur.Result}
 	case EvProgress:
 		if cur.Status != Running {

@@ -27,7 +27,8 @@ type StepState struct {
 	By       string    `json:"by,omitempty"`
 	Second   string    `json:"second,omitempty"`
 	At       time.Time `json:"at"`
-	Runs     int       `json:"runs,omitempty"` // how many times it was started
+	Started  time.Time `json:"started,omitzero"` // the last start, while running and after
+	Runs     int       `json:"runs,omitempty"`   // how many times it was started
 	Reason   string    `json:"reason,omitempty"`
 	Choice   string    `json:"choice,omitempty"`
 	Note     string    `json:"note,omitempty"`
