@@ -48,6 +48,7 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 	step("migrate.parity")
 	checkLoaded(t, env, journal)
 
+	step("cutover.gonogo", "--yes", "--second", "bob")
 	step("cutover.cname", "--yes", "--second", "bob")
 	resolvesTo(t, env, "target.lab.internal.", env["TARGET_PRIMARY_ADDR"])
 	restartApp(t, config)
@@ -107,7 +108,7 @@ func TestLiveMigrationWithRunCommand(t *testing.T) {
 		restartApp(t, config)
 	}()
 	// One process: the sync migrate.live starts lives as long as it does.
-	step("migrate.live", "migrate.parity", "cutover.cname", "--yes", "--second", "bob")
+	step("migrate.live", "migrate.parity", "cutover.gonogo", "cutover.cname", "--yes", "--second", "bob")
 	everyKeyEqual(t, labEnv(t, dir))
 	step("cutover.stragglers")
 	step("verify.data")
@@ -299,6 +300,7 @@ func TestConsoleSwapMovesTraffic(t *testing.T) {
 		{"migrate.strategy", "--choice", "rdb", "--reason", "e2e"},
 		{"build.dns", "--yes"},
 		{"migrate.parity", "--skip", "--reason", "e2e: the swap alone, no data moved"},
+		{"cutover.gonogo", "--yes", "--second", "bob"},
 	} {
 		if out, code := cutoverCLI(t, config, append([]string{"run"}, args...)...); code != 0 {
 			t.Fatalf("cutover run %s: exit %d\n%s", args[0], code, out)
@@ -427,6 +429,7 @@ func TestConsoleLiveSync(t *testing.T) {
 		time.Sleep(10 * time.Second)
 		restartApp(t, config)
 	}()
+	runFromKeys("cutover.gonogo", 0, "go")
 	runFromKeys("cutover.cname", 1, "cache.lab.internal")
 	if lost := outputOf(t, journal, "cutover.cname", "lab_writes_lost"); lost != "0" {
 		t.Fatalf("cutover.cname: %q acknowledged writes lost on the lab; want 0", lost)

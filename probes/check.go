@@ -27,6 +27,7 @@ func Checks() map[runbook.StepID]runbook.Executor {
 		runbook.BuildMonitoring:   monitoringCheck,
 		runbook.BuildBackup:       backupCheck,
 		runbook.MigrateDualwrite:  dualWriteCheck,
+		runbook.CutoverGonogo:     gonogo{},
 		runbook.CutoverStragglers: stragglersCheck,
 		runbook.CutoverWatch:      watchCheck,
 		runbook.VerifyConnect:     connectCheck,

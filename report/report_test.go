@@ -68,6 +68,7 @@ func executors() map[runbook.StepID]runbook.Executor {
 		"inventory.discover": fake{res: leaky("discovered with "+sourcePW, nil)},
 		"inventory.baseline": fake{res: leaky("baseline", map[string]string{"hit_rate": "0.9500", "p99_ms": "1.20", "keys": "200000"})},
 		"build.dns":          gate(leaky("TTL lowered", map[string]string{"old_ttl": "300", "ttl": "30", "safe_at": "2026-01-01T10:05:00Z"}), "cache.lab.internal"),
+		"cutover.gonogo":     gate(leaky("go given with 1 abort criteria read, 0 true now", map[string]string{"criteria": "1", "true_now": "0"}), "go"),
 		"cutover.cname": gate(leaky("swapped", map[string]string{"previous": "source.lab.internal", "value": "target.lab.internal",
 			"change_id": "/change/C1", "addr": "127.0.0.2:6379", "run_id": "abc123"}), "cache.lab.internal"),
 		"cutover.watch":      fake{res: leaky("back to baseline", map[string]string{"hit_rate": "0.9400", "p99_ms": "1.30"})},
@@ -128,6 +129,7 @@ func migrate(t *testing.T, cfg *runbook.Config, rb *runbook.Runbook) {
 	record(runbook.Event{Type: runbook.EvSkip, Step: "migrate.strategy", Reason: "the cache is rebuilt from the database"})
 	run("inventory.baseline", "", nil)
 	run("build.dns", "", nil)
+	run("cutover.gonogo", "bob", nil)
 	run("cutover.cname", "bob", nil)
 	record(runbook.Event{Type: runbook.EvTick, Step: "cutover.restart", Note: "rolled the app pods"})
 	run("cutover.watch", "", nil)
@@ -235,6 +237,7 @@ func TestReportOfAFailedSwap(t *testing.T) {
 	for _, ev := range []runbook.Event{
 		{Type: runbook.EvSkip, Step: "migrate.strategy", Reason: "rebuilt from the database"},
 		{Type: runbook.EvSkip, Step: "build.dns", Reason: "TTL already 30 s"},
+		{Type: runbook.EvSkip, Step: "cutover.gonogo", Reason: "rehearsal"},
 	} {
 		ev.Operator = "alice"
 		_, err := eng.Record(ev)

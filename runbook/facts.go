@@ -49,6 +49,9 @@ var (
 
 	LoadKeys = Fact{MigrateLoad, "keys"}
 
+	ParitySampled     = Fact{MigrateParity, "sampled"}
+	ParityDifferences = Fact{MigrateParity, "differences"}
+
 	SwapValue    = Fact{CutoverCname, "value"}
 	SwapPrevious = Fact{CutoverCname, "previous"}
 

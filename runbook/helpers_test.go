@@ -90,5 +90,5 @@ var (
 	reachable  = ran("build.reachable")
 	dnsDone    = ranGated("build.dns", "")
 	// cnameReady has everything cutover.cname needs on the dual-write path.
-	cnameReady = join(dnsDone, []Event{decide("migrate.strategy", "dualwrite", "zero downtime")}, ran("migrate.dualwrite"))
+	cnameReady = join(dnsDone, []Event{decide("migrate.strategy", "dualwrite", "zero downtime")}, ran("migrate.dualwrite"), ranGated("cutover.gonogo", "bob"))
 )

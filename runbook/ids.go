@@ -37,6 +37,7 @@ const (
 	MigrateParity       StepID = "migrate.parity"
 	MigrateDualwrite    StepID = "migrate.dualwrite"
 	MigrateLive         StepID = "migrate.live"
+	CutoverGonogo       StepID = "cutover.gonogo"
 	CutoverCname        StepID = "cutover.cname"
 	CutoverStragglers   StepID = "cutover.stragglers"
 	CutoverRestart      StepID = "cutover.restart"

@@ -231,3 +231,48 @@ func Overrun(s State, b Budgets, id StepID, now time.Time) (elapsed, budget time
 	elapsed = now.Sub(st.Started)
 	return elapsed, budget, elapsed > budget
 }
+
+// Clock is where the window stands at a moment, for the header, the plan,
+// the go/no-go and the handoff.
+type Clock struct {
+	Window     Window
+	Now        time.Time
+	Deadline   time.Time
+	Projection Projection
+}
+
+// ClockAt works out the window's clock; ok is false without a booked window.
+func ClockAt(w Window, s State, b Budgets, now time.Time) (Clock, bool) {
+	if !w.Booked() {
+		return Clock{}, false
+	}
+	return Clock{Window: w, Now: now, Deadline: w.Deadline(b), Projection: Project(s, b, now)}, true
+}
+
+// Late reports a projected end past the rollback deadline.
+func (c Clock) Late() bool { return c.Projection.End.After(c.Deadline) }
+
+// Lines say it in words, one fact a line.
+func (c Clock) Lines() []string {
+	hm := func(t time.Time) string { return t.Format("15:04 MST") }
+	in := func(t time.Time) string {
+		d := t.Sub(c.Now).Round(time.Minute)
+		if d < 0 {
+			return fmt.Sprintf("%s ago", -d)
+		}
+		return "in " + d.String()
+	}
+	lines := []string{
+		fmt.Sprintf("window %s to %s: opens %s, ends %s", hm(c.Window.Start.Time), hm(c.Window.End.Time), in(c.Window.Start.Time), in(c.Window.End.Time)),
+		fmt.Sprintf("rollback deadline %s (%s)", hm(c.Deadline), in(c.Deadline)),
+	}
+	p := fmt.Sprintf("projected end %s (%s of budgets left, rehearsal +%.0f%%)", hm(c.Projection.End), c.Projection.Left.Round(time.Second), 100*c.Window.Margin)
+	if n := len(c.Projection.Unbudgeted); n > 0 {
+		p += fmt.Sprintf("; %d step(s) to do have no rehearsed duration", n)
+	}
+	lines = append(lines, p)
+	if c.Late() {
+		lines = append(lines, fmt.Sprintf("LATE: the projected end %s is past the rollback deadline %s", hm(c.Projection.End), hm(c.Deadline)))
+	}
+	return lines
+}

@@ -254,7 +254,7 @@ func TestConfirmRefusesWrongText(t *testing.T) {
 
 func TestTwoPersonNeedsAnotherOperator(t *testing.T) {
 	f := newFixture(t, 120, 40)
-	for _, id := range []runbook.StepID{"build.dns", "migrate.parity", "migrate.dualwrite", "migrate.live"} {
+	for _, id := range []runbook.StepID{"build.dns", "migrate.parity", "migrate.dualwrite", "migrate.live", "cutover.gonogo"} {
 		if _, err := f.eng.Record(runbook.Event{Type: runbook.EvSkip, Step: id, Operator: "alice", Reason: "test"}); err != nil {
 			t.Fatal(err)
 		}

@@ -139,7 +139,9 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		}
 		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "differs", Value: f.String(), OK: f.Drift || f.InFlight})
 	}
-	res.Outputs = map[string]string{"sampled": strconv.Itoa(d.Sampled), "differences": strconv.Itoa(lost), "target": addr}
+	res.Outputs = map[string]string{"target": addr}
+	res.Put(runbook.ParitySampled, strconv.Itoa(d.Sampled))
+	res.Put(runbook.ParityDifferences, strconv.Itoa(lost))
 	for db, n := range snap {
 		// verify.data holds the target to what was moved, as this does.
 		res.Put(runbook.ParitySnapshotDB(db), strconv.FormatInt(n, 10))
