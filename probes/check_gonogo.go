@@ -15,19 +15,26 @@ type gonogo struct{}
 
 const gonogoResource = "go"
 
-// readCriteria polls both sides once and reads every abort criterion.
-func readCriteria(ctx context.Context, env *runbook.Env) []Reading {
-	cfg := env.Config
+// ReadCriteria polls both sides once and reads every abort criterion.
+func ReadCriteria(ctx context.Context, cfg *runbook.Config, st runbook.State) []Reading {
+	if len(cfg.Window.Criteria) == 0 {
+		return nil
+	}
 	src, dst := SourcePoller(cfg), TargetPoller(cfg)
 	defer src.Close()
 	defer dst.Close()
-	l := Live{Source: src.Poll(ctx), Target: dst.Poll(ctx)}
+	l := Live{Source: src.Poll(ctx), Target: dst.Poll(ctx), State: st}
 	l.SourceRates, l.TargetRates = Derive(Sample{}, l.Source), Derive(Sample{}, l.Target)
-	if env.State != nil {
-		l.State = *env.State
-	}
 	c := Criteria{List: cfg.Window.Criteria}
 	return c.Observe(l, time.Now())
+}
+
+func readCriteria(ctx context.Context, env *runbook.Env) []Reading {
+	var st runbook.State
+	if env.State != nil {
+		st = *env.State
+	}
+	return ReadCriteria(ctx, env.Config, st)
 }
 
 // WindowClock is the window's clock now, with the rehearsal's budgets;

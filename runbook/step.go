@@ -78,6 +78,14 @@ type Step struct {
 	Exec    Executor    // nil for decisions and manual steps
 }
 
+// GateOf is the step's gate, NoGate when it has none.
+func (s *Step) GateOf() Gate {
+	if s.Gate == "" {
+		return NoGate
+	}
+	return s.Gate
+}
+
 // Wait is a hold on a step: it may be done only Hold after Step is done.
 type Wait struct {
 	Step StepID

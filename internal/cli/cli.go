@@ -20,14 +20,16 @@ var version = "dev"
 
 // cli is the command line. Each command is a struct with a Run method.
 type cli struct {
-	Tui     tuiCmd     `cmd:"" default:"withargs" help:"The console (default): checklist, live INFO panes, metric mapping, confirm gates."`
-	Plan    planCmd    `cmd:"" help:"Print every phase and step with its status and, for actions, the exact plan."`
-	Run     runCmd     `cmd:"" help:"Run one step without the console (for rehearsals and scripts)."`
-	Status  statusCmd  `cmd:"" help:"Print each step's state (--json for scripts)."`
-	Report  reportCmd  `cmd:"" help:"Write the Markdown migration report from the journal."`
-	Lab     labCmd     `cmd:"" help:"The practice lab: real redis-server/redis-sentinel processes, an AWS stand-in, DNS and a simulated application on loopback."`
-	Rdb     rdbCmd     `cmd:"" name:"rdb" help:"RDB file tools: inspect a file, load it into a server."`
-	Version versionCmd `cmd:"" help:"Print the version."`
+	Tui       tuiCmd       `cmd:"" default:"withargs" help:"The console (default): checklist, live INFO panes, metric mapping, confirm gates."`
+	Plan      planCmd      `cmd:"" help:"Print every phase and step with its status and, for actions, the exact plan."`
+	Run       runCmd       `cmd:"" help:"Run one step without the console (for rehearsals and scripts)."`
+	Status    statusCmd    `cmd:"" help:"Print each step's state (--json for scripts)."`
+	Report    reportCmd    `cmd:"" help:"Write the Markdown migration report from the journal."`
+	Handoff   handoffCmd   `cmd:"" help:"Write what the next engineer needs (where the runbook stands, what runs, what to watch, decisions, what is left, the rollback deadline) as Markdown."`
+	Rehearsal rehearsalCmd `cmd:"" help:"The change window's rehearsal: import a rehearsal's journal as the steps' budgets."`
+	Lab       labCmd       `cmd:"" help:"The practice lab: real redis-server/redis-sentinel processes, an AWS stand-in, DNS and a simulated application on loopback."`
+	Rdb       rdbCmd       `cmd:"" name:"rdb" help:"RDB file tools: inspect a file, load it into a server."`
+	Version   versionCmd   `cmd:"" help:"Print the version."`
 }
 
 // exitError carries an exit code: 1 a failed check or action, 2 a usage or

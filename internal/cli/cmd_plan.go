@@ -29,6 +29,17 @@ func (c *planCmd) Run(s stdio) error {
 	}
 	st := eng.State()
 	op := operatorName("", eng.Config)
+	reh, err := runbook.ReadRehearsal(eng.Config.Window.Rehearsal)
+	if err != nil {
+		fmt.Fprintln(s.err, "note:", err)
+	}
+	budgets := reh.Budgets(eng.Config.Window.Margin)
+	if clock, ok := runbook.ClockAt(eng.Config.Window, st, budgets, time.Now()); ok {
+		fmt.Fprintln(s.out, "== The change window")
+		for _, l := range clock.Lines() {
+			fmt.Fprintf(s.out, "    %s\n", l)
+		}
+	}
 	for _, ph := range runbook.Phases {
 		fmt.Fprintf(s.out, "\n== %s\n", ph.Title)
 		for _, step := range eng.RB.Steps {
@@ -36,11 +47,14 @@ func (c *planCmd) Run(s stdio) error {
 				continue
 			}
 			eff := st.Effective(step.ID)
-			fmt.Fprintf(s.out, "\n%s %-20s %-8s %-10s %s\n", runbook.Glyph(eff), step.ID, step.Kind, gateOf(step), eff)
+			fmt.Fprintf(s.out, "\n%s %-20s %-8s %-10s %s\n", runbook.Glyph(eff), step.ID, step.Kind, step.GateOf(), eff)
 			fmt.Fprintf(s.out, "    %s\n", step.Title)
 			fmt.Fprintf(s.out, "%s\n", indent(wrap(step.About, 76), "    "))
 			if len(step.Needs) > 0 {
 				fmt.Fprintf(s.out, "    needs: %s\n", runbook.JoinIDs(step.Needs, ", "))
+			}
+			if b := budgetLine(budgets, step.ID); b != "" {
+				fmt.Fprintf(s.out, "    %s\n", b)
 			}
 			if d := detail(st, step); d != "" {
 				fmt.Fprintf(s.out, "    now: %s\n", d)
@@ -127,7 +141,7 @@ func runbookTable(rb *runbook.Runbook) string {
 			}
 			about += " Options: " + strings.Join(ids, ", ") + "."
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", s.Phase, s.ID, s.Kind, gateOf(s), about)
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", s.Phase, s.ID, s.Kind, s.GateOf(), about)
 	}
 	return b.String()
 }

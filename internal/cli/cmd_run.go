@@ -160,10 +160,10 @@ func (c *runCmd) confirm(ctx context.Context, s stdio, eng *runbook.Engine, step
 	}
 	req.Plan = &p
 	fmt.Fprint(s.out, eng.Redact.Scrub(formatPlan(p, "")))
-	if gateOf(step) == runbook.NoGate {
+	if step.GateOf() == runbook.NoGate {
 		return nil
 	}
-	if gateOf(step) == runbook.TwoPerson && c.Second == "" {
+	if step.GateOf() == runbook.TwoPerson && c.Second == "" {
 		return usageErr("%s is a two-person step: pass --second NAME (the engineer confirming with you)", step.ID)
 	}
 	if c.Yes {

@@ -32,7 +32,7 @@ type stepStatus struct {
 
 func statusOf(st runbook.State, s *runbook.Step) stepStatus {
 	rec := st.Get(s.ID)
-	out := stepStatus{ID: s.ID, Phase: s.Phase, Kind: string(s.Kind), Gate: string(gateOf(s)),
+	out := stepStatus{ID: s.ID, Phase: s.Phase, Kind: string(s.Kind), Gate: string(s.GateOf()),
 		State: string(st.Effective(s.ID)), Options: []string{}, Choice: rec.Choice, Reason: rec.Reason,
 		By: rec.By, Second: rec.Second}
 	for _, o := range s.Options {
@@ -43,13 +43,6 @@ func statusOf(st runbook.State, s *runbook.Step) stepStatus {
 		out.At = &at
 	}
 	return out
-}
-
-func gateOf(s *runbook.Step) runbook.Gate {
-	if s.Gate == "" {
-		return runbook.NoGate
-	}
-	return s.Gate
 }
 
 func (c *statusCmd) Run(s stdio) error {
