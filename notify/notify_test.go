@@ -248,3 +248,18 @@ func TestNilNotifierDoesNothing(t *testing.T) {
 	n.Abort("y")
 	n.Close(time.Second)
 }
+
+func TestAbort(t *testing.T) {
+	srv := newRecorder(t, nil)
+	n := New(Options{WebhookURL: srv.URL + "/hook", PagerDutyKey: "k", PagerDutyURL: srv.URL + "/pd"})
+	n.Abort("error rate above 2% for 5m")
+	n.Close(5 * time.Second)
+	got := srv.requests()
+	if len(got) != 2 || got[0].body["text"] != "ABORTED: error rate above 2% for 5m" {
+		t.Fatalf("requests %+v", got)
+	}
+	details := got[1].body["payload"].(map[string]any)["custom_details"]
+	if want := map[string]any{"event": "abort", "reason": "error rate above 2% for 5m"}; !reflect.DeepEqual(details, want) {
+		t.Fatalf("custom_details %v, want %v", details, want)
+	}
+}
