@@ -31,6 +31,7 @@ type Config struct {
 	DNS          DNS        `yaml:"dns"`
 	Thresholds   Thresholds `yaml:"thresholds"`
 	Window       Window     `yaml:"window"`
+	Notify       Notify     `yaml:"notify"`
 	Lab          *Lab       `yaml:"lab"`
 
 	// Path is the file it was loaded from; Dir its directory.
@@ -136,6 +137,35 @@ type Thresholds struct {
 	LiveClients Duration `yaml:"live_clients_wait"`
 }
 
+// Notify is where the runbook's events are announced; each is off unless
+// configured. A webhook URL and a routing key are secrets: they are given
+// by reference, like passwords.
+type Notify struct {
+	Webhook   *Webhook   `yaml:"webhook"`
+	PagerDuty *PagerDuty `yaml:"pagerduty"`
+}
+
+// Webhook is a Slack-compatible incoming webhook.
+type Webhook struct {
+	Inline string `yaml:"url"` // refused: the URL is the credential
+	Env    string `yaml:"url_env"`
+	File   string `yaml:"url_file"`
+	URL    string `yaml:"-"`
+}
+
+// PagerDuty sends change events (Events API v2).
+type PagerDuty struct {
+	Inline     string `yaml:"routing_key"` // refused
+	Env        string `yaml:"routing_key_env"`
+	File       string `yaml:"routing_key_file"`
+	Endpoint   string `yaml:"endpoint"`
+	RoutingKey string `yaml:"-"`
+}
+
+// PagerDutyChangeURL is the change events endpoint; tests point
+// notify.pagerduty.endpoint elsewhere.
+const PagerDutyChangeURL = "https://events.pagerduty.com/v2/change/enqueue"
+
 // Lab is present only in the practice lab's generated config.
 type Lab struct {
 	ControlURL string `yaml:"control_url"`
@@ -180,6 +210,9 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.StragglersTimeout.Duration, 5*time.Minute)
 	orDefault(&t.LiveLag.Duration, time.Second)
 	orDefault(&t.LiveClients.Duration, 10*time.Minute)
+	if c.Notify.PagerDuty != nil {
+		orDefault(&c.Notify.PagerDuty.Endpoint, PagerDutyChangeURL)
+	}
 	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
 		c.AWS.Region = getenv("AWS_REGION")
 	}
@@ -339,15 +372,11 @@ func (v *validator) config(c *Config) {
 	for i, r := range c.Target.Replicas {
 		v.redisURL(fmt.Sprintf("target.replicas[%d]", i), r)
 	}
-	if c.Target.ExporterURL != "" {
-		if u, err := url.Parse(c.Target.ExporterURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.fail("target.exporter_url", "%q is not an http(s) URL", c.Target.ExporterURL)
-		}
+	if c.Target.ExporterURL != "" && !httpURL(c.Target.ExporterURL) {
+		v.fail("target.exporter_url", "%q is not an http(s) URL", c.Target.ExporterURL)
 	}
-	if c.AWS.Endpoint != "" {
-		if u, err := url.Parse(c.AWS.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.fail("aws.endpoint", "%q is not an http(s) URL", c.AWS.Endpoint)
-		}
+	if c.AWS.Endpoint != "" && !httpURL(c.AWS.Endpoint) {
+		v.fail("aws.endpoint", "%q is not an http(s) URL", c.AWS.Endpoint)
 	}
 	if c.S3.Bucket != "" && !validBucket(c.S3.Bucket) {
 		v.fail("s3.bucket", "%q is not a valid bucket name (3-63 lower-case letters, digits, dots and hyphens)", c.S3.Bucket)
@@ -363,6 +392,7 @@ func (v *validator) config(c *Config) {
 	v.dns(&c.DNS)
 	v.thresholds(&c.Thresholds)
 	v.window(c, New())
+	v.notify(&c.Notify)
 	if c.Lab != nil && c.Lab.ControlURL == "" {
 		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}
@@ -445,30 +475,67 @@ func (v *validator) hostPort(field, s string) {
 // secret resolves a password reference. required means a password must be
 // given (an unauthenticated cache is refused: the playbook requires auth).
 func (v *validator) secret(prefix string, s *Secret, required bool) {
+	s.Value = v.reference(prefix, "password", "the password", s.Inline, s.Env, s.File, required)
+}
+
+// reference resolves a secret given as prefix.key_env or prefix.key_file
+// (prefix.key, inline, is refused) and returns its value.
+func (v *validator) reference(prefix, key, noun, inline, env, file string, required bool) string {
+	field := prefix + "." + key
 	switch {
-	case s.Inline != "":
-		v.fail(prefix+".password", "secrets are never inline; use password_env (an environment variable name) or password_file (a path)")
-	case s.Env != "" && s.File != "":
-		v.fail(prefix+".password_env", "give password_env or password_file, not both")
-	case s.Env != "":
-		s.Value = v.getenv(s.Env)
-		if s.Value == "" {
-			v.fail(prefix+".password_env", "environment variable %s is not set; export it before running cutover", s.Env)
+	case inline != "":
+		v.fail(field, "secrets are never inline; use %s_env (an environment variable name) or %s_file (a path)", key, key)
+	case env != "" && file != "":
+		v.fail(field+"_env", "give %s_env or %s_file, not both", key, key)
+	case env != "":
+		val := v.getenv(env)
+		if val == "" {
+			v.fail(field+"_env", "environment variable %s is not set; export it before running cutover", env)
 		}
-	case s.File != "":
-		p := v.abs(s.File)
+		return val
+	case file != "":
+		p := v.abs(file)
 		b, err := os.ReadFile(p)
 		if err != nil {
-			v.fail(prefix+".password_file", "cannot read %s: %v", p, unwrapPathErr(err))
-			return
+			v.fail(field+"_file", "cannot read %s: %v", p, unwrapPathErr(err))
+			return ""
 		}
-		s.Value = strings.TrimRight(string(b), "\r\n")
-		if s.Value == "" {
-			v.fail(prefix+".password_file", "%s is empty", p)
+		val := strings.TrimRight(string(b), "\r\n")
+		if val == "" {
+			v.fail(field+"_file", "%s is empty", p)
 		}
+		return val
 	case required:
-		v.fail(prefix+".password_env", "missing; give the password by reference with password_env or password_file")
+		v.fail(field+"_env", "missing; give %s by reference with %s_env or %s_file", noun, key, key)
 	}
+	return ""
+}
+
+// notify checks the notification targets. A bad webhook URL is reported
+// without its text: the URL is the secret.
+func (v *validator) notify(n *Notify) {
+	if w := n.Webhook; w != nil {
+		w.URL = v.reference("notify.webhook", "url", "the webhook URL", w.Inline, w.Env, w.File, true)
+		if w.URL != "" && !httpURL(w.URL) {
+			field, from := "notify.webhook.url_env", "$"+w.Env
+			if w.File != "" {
+				field, from = "notify.webhook.url_file", v.abs(w.File)
+			}
+			v.fail(field, "%s does not hold an http(s) URL; it should be the incoming webhook's URL, like https://hooks.slack.com/services/...", from)
+		}
+	}
+	if p := n.PagerDuty; p != nil {
+		p.RoutingKey = v.reference("notify.pagerduty", "routing_key", "the integration's routing key", p.Inline, p.Env, p.File, true)
+		if !httpURL(p.Endpoint) {
+			v.fail("notify.pagerduty.endpoint", "%q is not an http(s) URL; leave it out for %s", p.Endpoint, PagerDutyChangeURL)
+		}
+	}
+}
+
+// httpURL tells whether s is an absolute http(s) URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func unwrapPathErr(err error) error {

@@ -195,6 +195,31 @@ func TestBadConfigs(t *testing.T) {
 		{name: "stragglers timeout below quiet", yaml: minimal + "thresholds:\n  stragglers_quiet: 1m\n  stragglers_timeout: 30s\n",
 			want: "FILE:11: thresholds.stragglers_timeout: 30s is shorter than thresholds.stragglers_quiet (1m0s); give the check at least that long"},
 		{name: "negative watch", yaml: minimal + "thresholds:\n  watch_duration: -2m\n", want: "FILE:10: thresholds.watch_duration: must not be negative"},
+		// Notify.
+		{name: "inline webhook URL", yaml: minimal + "notify:\n  webhook:\n    url: https://hooks.slack.com/services/T/B/X\n",
+			want: "FILE:11: notify.webhook.url: secrets are never inline; use url_env (an environment variable name) or url_file (a path)"},
+		{name: "webhook without a URL", yaml: minimal + "notify:\n  webhook: {}\n",
+			want: "FILE:10: notify.webhook.url_env: missing; give the webhook URL by reference with url_env or url_file"},
+		{name: "webhook URL variable not set", yaml: minimal + "notify:\n  webhook:\n    url_env: CHAT_HOOK\n",
+			want: "FILE:11: notify.webhook.url_env: environment variable CHAT_HOOK is not set; export it before running cutover"},
+		{name: "webhook URL not http", yaml: minimal + "notify:\n  webhook:\n    url_env: CHAT_HOOK\n",
+			env:  map[string]string{"SRC_PW": "s", "DST_PW": "d", "CHAT_HOOK": "hooks.slack.com/services/T/B/X"},
+			want: "FILE:11: notify.webhook.url_env: $CHAT_HOOK does not hold an http(s) URL; it should be the incoming webhook's URL, like https://hooks.slack.com/services/..."},
+		{name: "webhook URL file not http", yaml: minimal + "notify:\n  webhook:\n    url_file: pw.txt\n",
+			want: "FILE:11: notify.webhook.url_file: DIR/pw.txt does not hold an http(s) URL; it should be the incoming webhook's URL, like https://hooks.slack.com/services/..."},
+		{name: "two webhook references", yaml: minimal + "notify:\n  webhook:\n    url_env: CHAT_HOOK\n    url_file: pw.txt\n",
+			want: "FILE:11: notify.webhook.url_env: give url_env or url_file, not both"},
+		{name: "inline routing key", yaml: minimal + "notify:\n  pagerduty:\n    routing_key: abc\n",
+			want: "FILE:11: notify.pagerduty.routing_key: secrets are never inline; use routing_key_env (an environment variable name) or routing_key_file (a path)"},
+		{name: "pagerduty without a routing key", yaml: minimal + "notify:\n  pagerduty:\n    endpoint: http://127.0.0.1:9/\n",
+			want: "FILE:11: notify.pagerduty.routing_key_env: missing; give the integration's routing key by reference with routing_key_env or routing_key_file"},
+		{name: "routing key file empty", yaml: minimal + "notify:\n  pagerduty:\n    routing_key_file: empty.txt\n",
+			want: "FILE:11: notify.pagerduty.routing_key_file: DIR/empty.txt is empty"},
+		{name: "pagerduty endpoint not http", yaml: minimal + "notify:\n  pagerduty:\n    routing_key_file: pw.txt\n    endpoint: events.pagerduty.com\n",
+			want: `FILE:12: notify.pagerduty.endpoint: "events.pagerduty.com" is not an http(s) URL; leave it out for https://events.pagerduty.com/v2/change/enqueue`},
+		{name: "unknown notify field", yaml: minimal + "notify:\n  slack:\n    url_env: X\n",
+			want: `FILE:10: unknown field "slack" (see the config reference in the README)`},
+
 		{name: "baseline window too short", yaml: minimal + "thresholds:\n  baseline_window: 500ms\n",
 			want: "FILE:10: thresholds.baseline_window: 500ms is too short; use at least 1s"},
 		// The change window.
@@ -221,6 +246,9 @@ func TestBadConfigs(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(filepath.Join(dir, "empty.txt"), []byte("\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "pw.txt"), []byte("not-a-url\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			e := c.env

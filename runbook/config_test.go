@@ -9,7 +9,8 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-var goodEnv = env(map[string]string{"SOURCE_PASSWORD": "source-Pa55word", "SENTINEL_PASSWORD": "sentinel-Pa55word", "AWS_REGION": "eu-west-1"})
+var goodEnv = env(map[string]string{"SOURCE_PASSWORD": "source-Pa55word", "SENTINEL_PASSWORD": "sentinel-Pa55word", "AWS_REGION": "eu-west-1",
+	"CHAT_WEBHOOK": "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX"})
 
 func TestLoadFullConfig(t *testing.T) {
 	c, err := LoadConfig("testdata/good.yaml", goodEnv)
@@ -40,6 +41,9 @@ func TestLoadFullConfig(t *testing.T) {
 		{"sample keys set", c.Thresholds.SampleKeys, 500},
 		{"parity default", c.Thresholds.ParityTolerance, 0.001},
 		{"baseline default", c.Thresholds.BaselineWindow.Duration, 30 * time.Second},
+		{"webhook URL from the environment", c.Notify.Webhook.URL, "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX"},
+		{"routing key from a file, newline trimmed", c.Notify.PagerDuty.RoutingKey, "R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12"},
+		{"pagerduty endpoint default", c.Notify.PagerDuty.Endpoint, PagerDutyChangeURL},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -47,7 +51,7 @@ func TestLoadFullConfig(t *testing.T) {
 		}
 	}
 	r := c.Redactor()
-	if got := r.Scrub("source-Pa55word target-Pa55word sentinel-Pa55word"); got != "[redacted] [redacted] [redacted]" {
+	if got := r.Scrub("source-Pa55word target-Pa55word sentinel-Pa55word https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12"); got != "[redacted] [redacted] [redacted] [redacted] [redacted]" {
 		t.Errorf("the config's redactor missed a secret: %q", got)
 	}
 }
@@ -71,7 +75,8 @@ func TestLoadMinimalConfigAppliesDefaults(t *testing.T) {
 		t.Errorf("thresholds %+v\nwant       %+v", c.Thresholds, want)
 	}
 	if c.Journal != filepath.Join(dir, "cutover.journal") || c.Log != filepath.Join(dir, "cutover.log") ||
-		c.PollInterval.Duration != time.Second || c.DNS.TTL != 30 || c.Lab != nil {
+		c.PollInterval.Duration != time.Second || c.DNS.TTL != 30 || c.Lab != nil ||
+		c.Notify.Webhook != nil || c.Notify.PagerDuty != nil {
 		t.Errorf("defaults: journal %s, log %s, poll %s, ttl %d, lab %v", c.Journal, c.Log, c.PollInterval, c.DNS.TTL, c.Lab)
 	}
 	if c.Source.Secret.Value != "s" || c.Target.Secret.Value != "d" {

@@ -21,7 +21,7 @@ type Engine struct {
 	journal *Journal // nil when read-only
 	lock    *Lock
 	now     func() time.Time
-	onEvent func(Event)
+	onEvent []func(Event)
 }
 
 // Notes are things replay found that the operator should be told.
@@ -119,12 +119,12 @@ func (e *Engine) Close() error {
 	return errors.Join(err, e.lock.Release())
 }
 
-// OnEvent registers a function called after each recorded event (the
-// console turns it into a message).
+// OnEvent adds a function called after each recorded event, after those
+// added before it (the log file, the notifications).
 func (e *Engine) OnEvent(f func(Event)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.onEvent = f
+	e.onEvent = append(e.onEvent, f)
 }
 
 // State returns a snapshot of the current state.
@@ -160,9 +160,9 @@ func (e *Engine) Record(ev Event) (Event, error) {
 		return ev, fmt.Errorf("journal: event changed by redaction no longer applies: %v", err)
 	}
 	e.state = s
-	hook := e.onEvent
+	hooks := e.onEvent
 	e.mu.Unlock()
-	if hook != nil {
+	for _, hook := range hooks {
 		hook(written)
 	}
 	return written, nil

@@ -208,3 +208,29 @@ func optionIDs(o []Option) string {
 	}
 	return fmt.Sprint(ids)
 }
+
+// Line is the event as one log line, as the log file and the chat show it.
+func (ev Event) Line() string {
+	who := ev.Operator
+	if ev.Second != "" {
+		who += " with " + ev.Second
+	}
+	switch ev.Type {
+	case EvStart:
+		return fmt.Sprintf("%s started by %s", ev.Step, who)
+	case EvSucceed:
+		if ev.Result == nil {
+			return string(ev.Step) + " done"
+		}
+		return fmt.Sprintf("%s done: %s", ev.Step, ev.Result.Summary)
+	case EvFail:
+		return fmt.Sprintf("%s failed: %s", ev.Step, ev.Error)
+	case EvDecide:
+		return fmt.Sprintf("%s: %s chose %s: %s", ev.Step, who, ev.Choice, ev.Reason)
+	case EvTick:
+		return fmt.Sprintf("%s ticked by %s: %s", ev.Step, who, ev.Note)
+	case EvSkip, EvRerun:
+		return fmt.Sprintf("%s %s by %s: %s", ev.Step, ev.Type, who, ev.Reason)
+	}
+	return fmt.Sprintf("%s %s by %s", ev.Step, ev.Type, who)
+}

@@ -68,7 +68,14 @@ func jsonEscaped(s string, html bool) string {
 
 // Redactor returns the redactor for the config's secrets.
 func (c *Config) Redactor() *Redactor {
-	return NewRedactor(c.Source.Secret.Value, c.Target.Secret.Value, c.Target.Sentinel.Secret.Value)
+	secrets := []string{c.Source.Secret.Value, c.Target.Secret.Value, c.Target.Sentinel.Secret.Value}
+	if w := c.Notify.Webhook; w != nil {
+		secrets = append(secrets, w.URL)
+	}
+	if p := c.Notify.PagerDuty; p != nil {
+		secrets = append(secrets, p.RoutingKey)
+	}
+	return NewRedactor(secrets...)
 }
 
 // Scrub returns s with every known secret, URL credential and AWS key

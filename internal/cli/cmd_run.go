@@ -62,7 +62,9 @@ func (c *runCmd) Run(s stdio) error {
 	logf := timeline(s, cfg, eng.Redact)
 	svc.SetLog(logf)
 	fileLog := openLog(cfg.Log, eng.Redact)
-	eng.OnEvent(func(ev runbook.Event) { fileLog("%s", eventLine(ev)) })
+	eng.OnEvent(func(ev runbook.Event) { fileLog("%s", ev.Line()) })
+	notifier := startNotifier(eng, cfg, logf)
+	defer notifier.Close(notifyDrain)
 	for _, step := range steps {
 		if err := c.runOne(ctx, s, eng, cfg, op, step, logf); err != nil {
 			return err
@@ -239,30 +241,4 @@ func printResult(s stdio, r *runbook.Redactor, title string, res runbook.Result)
 	for _, w := range res.Warnings {
 		fmt.Fprintf(s.out, "  warning: %s\n", r.Scrub(w))
 	}
-}
-
-// eventLine is a journal event as one log line, as the console logs it.
-func eventLine(ev runbook.Event) string {
-	who := ev.Operator
-	if ev.Second != "" {
-		who += " with " + ev.Second
-	}
-	switch ev.Type {
-	case runbook.EvStart:
-		return fmt.Sprintf("%s started by %s", ev.Step, who)
-	case runbook.EvSucceed:
-		if ev.Result == nil {
-			return string(ev.Step) + " done"
-		}
-		return fmt.Sprintf("%s done: %s", ev.Step, ev.Result.Summary)
-	case runbook.EvFail:
-		return fmt.Sprintf("%s failed: %s", ev.Step, ev.Error)
-	case runbook.EvDecide:
-		return fmt.Sprintf("%s: %s chose %s: %s", ev.Step, who, ev.Choice, ev.Reason)
-	case runbook.EvTick:
-		return fmt.Sprintf("%s ticked by %s: %s", ev.Step, who, ev.Note)
-	case runbook.EvSkip, runbook.EvRerun:
-		return fmt.Sprintf("%s %s by %s: %s", ev.Step, ev.Type, who, ev.Reason)
-	}
-	return fmt.Sprintf("%s %s by %s", ev.Step, ev.Type, who)
 }

@@ -33,6 +33,8 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 	defer svc.Close() // the live sync, if one runs, ends with the console
 	logf := openLog(cfg.Log, eng.Redact)
 	probes.LogRedisTo(logf) // go-redis would print dial failures over the screen
+	notifier := startNotifier(eng, cfg, logf)
+	defer notifier.Close(notifyDrain)
 	liveLog := make(chan string, 256)
 	svc.SetLog(func(format string, args ...any) {
 		line := eng.Redact.Scrub(fmt.Sprintf(format, args...))
