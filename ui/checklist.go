@@ -12,7 +12,8 @@ import (
 
 // checklist renders the phases and steps with a cursor on one step.
 type checklist struct {
-	cursor int // index into rb.Steps
+	cursor int                     // index into rb.Steps
+	over   map[runbook.StepID]bool // running steps past their budget
 }
 
 func (c *checklist) move(rb *runbook.Runbook, d int) {
@@ -111,6 +112,9 @@ func (c *checklist) row(st runbook.State, s *runbook.Step, r *run, selected bool
 	word := string(eff)
 	if r != nil && r.progress.Total > 0 {
 		word = fmt.Sprintf("%d%%", r.progress.Done*100/r.progress.Total)
+	}
+	if c.over[s.ID] {
+		word = "over budget"
 	}
 	who := ""
 	if !rec.At.IsZero() && eff != runbook.Ready && eff != runbook.Pending && eff != runbook.NotApplied {

@@ -13,7 +13,7 @@ import (
 
 // detailView renders the focused step: what it proves or does, why it is
 // where it is, its plan, its progress and its last result with evidence.
-func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, now time.Time, width, height int) string {
+func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, now time.Time, budget string, width, height int) string {
 	eff := st.Effective(s.ID)
 	rec := st.Get(s.ID)
 	wrapS := lipgloss.NewStyle().Width(width)
@@ -29,6 +29,13 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	}
 	if r != nil {
 		b = append(b, "", progressLine(r, bar, now, width))
+	}
+	if budget != "" {
+		style := sFaint
+		if strings.HasPrefix(budget, "OVER") {
+			style = sBad
+		}
+		b = append(b, style.Render(budget))
 	}
 	if res := rec.Result; res != nil {
 		mark, st := "PASS", sOK

@@ -43,6 +43,18 @@ func TestGoldenScreens(t *testing.T) {
 			f.typeText(t, "cache.lab")
 		}},
 		{"help_80x24", 80, 24, func(t *testing.T, f *fixture) { f.press(t, "?") }},
+		// The change window: the clock in the header, an abort met after
+		// the swap, and a projected end past the rollback deadline.
+		{"window_abort_80x24", 80, 24, func(t *testing.T, f *fixture) {
+			inWindow(t, f, runbook.Budgets{runbook.CutoverWatch: 2 * time.Hour})
+		}},
+		{"window_abort_160x48", 160, 48, func(t *testing.T, f *fixture) {
+			inWindow(t, f, runbook.Budgets{runbook.CutoverWatch: 2 * time.Hour})
+		}},
+		{"window_160x48", 160, 48, func(t *testing.T, f *fixture) {
+			inWindow(t, f, runbook.Budgets{runbook.CutoverWatch: 10 * time.Minute})
+			f.m.readings, f.m.criteria.List = nil, nil // a window without abort criteria
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, tc.w, tc.h)

@@ -29,7 +29,8 @@ type Pane struct {
 	tag      int  // the current poll; a message with another tag is stale
 	inflight bool // a poll is out
 	last     probes.Sample
-	lines    []string // rendered body, rebuilt only when a sample arrives
+	rates    probes.Rates // from the sample before last to last
+	lines    []string     // rendered body, rebuilt only when a sample arrives
 	linesW   int
 	addr     string // the server that last answered
 	downWhy  string // why it is unreachable, "" while it answers
@@ -87,9 +88,10 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 	}
 	p.inflight = false
 	p.last = msg.sample
-	p.hist.Add(msg.sample)
+	p.rates = p.hist.Add(msg.sample)
 	p.lines = nil
 	m.logPoll(p, msg.sample)
+	m.observeCriteria()
 	wait := p.interval
 	if !msg.sample.Time.IsZero() {
 		wait -= msg.sample.Latency

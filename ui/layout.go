@@ -59,7 +59,10 @@ func (m *Model) header(w int) string {
 	right := m.now().Local().Format("15:04:05")
 	line := left + strings.Repeat(" ", max(1, w-lipgloss.Width(left)-lipgloss.Width(right))) + right
 	rows := []string{truncate(line, w)}
-	for _, b := range []string{m.replicaBanner(), m.rollbackBanner(), m.liveBanner()} {
+	if wl := m.windowLine(); wl != "" {
+		rows = append(rows, truncate(wl, w))
+	}
+	for _, b := range []string{m.abortBanner(), m.lateBanner(), m.replicaBanner(), m.rollbackBanner(), m.liveBanner()} {
 		if b != "" {
 			rows = append(rows, sBanner.Width(w).Render(truncate(b, w)))
 		}
@@ -185,15 +188,17 @@ func (m *Model) runbookColumn(w, h int) string {
 	for id, r := range m.runs {
 		runKey += fmt.Sprintf("%s:%d/%d ", id, r.progress.Done, r.progress.Total)
 	}
-	list := m.memo("checklist", fmt.Sprint(m.state.Seq, m.list.cursor, listW, listH, runKey), func() string {
+	m.list.over = m.overruns()
+	list := m.memo("checklist", fmt.Sprint(m.state.Seq, m.list.cursor, listW, listH, runKey, m.list.over), func() string {
 		return pane("Checklist", m.list.view(m.state, m.runs, listW-4, listH-2), listW, listH)
 	})
 	detKey := fmt.Sprint(m.state.Seq, m.list.cursor, detW, detH)
+	budget, _ := m.budgetText(s.ID)
 	if r != nil {
 		detKey += fmt.Sprint(r.progress, m.now().Unix())
 	}
-	det := m.memo("detail", detKey, func() string {
-		return pane("Step", detailView(m.state, s, r, &m.bar, m.now(), detW-4, detH-2), detW, detH)
+	det := m.memo("detail", detKey+budget, func() string {
+		return pane("Step", detailView(m.state, s, r, &m.bar, m.now(), budget, detW-4, detH-2), detW, detH)
 	})
 	if side {
 		return hjoin(list, det)

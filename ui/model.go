@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/livesync"
 )
@@ -35,6 +36,12 @@ type Options struct {
 	// carries its log lines to the timeline.
 	Live    LiveSync
 	LiveLog <-chan string
+	// Budgets are the steps' rehearsed durations plus the window's margin.
+	Budgets runbook.Budgets
+	// OnAbort is told each abort criterion the first time it is met (the
+	// notifier); Handoff writes the handoff file and says where.
+	OnAbort func(reason string)
+	Handoff func(st runbook.State, running []string) (path string, err error)
 }
 
 // Hook is work done for a manual step when it is ticked.
@@ -86,12 +93,19 @@ type Model struct {
 	liveLog       <-chan string
 	liveStats     livesync.Stats
 	liveOn        bool
+	budgets       runbook.Budgets
+	criteria      probes.Criteria
+	readings      []probes.Reading
+	aborted       map[string]bool // criteria announced once
+	onAbort       func(string)
+	handoff       func(runbook.State, []string) (string, error)
 }
 
 // New builds the console model.
 func New(o Options) *Model {
 	m := &Model{eng: o.Engine, operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
 		log: timeline{max: 500}, runs: map[runbook.StepID]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, live: o.Live, liveLog: o.LiveLog, src: o.Source, tgt: o.Target, mapping: o.Mapping,
+		budgets: o.Budgets, criteria: probes.Criteria{List: o.Engine.Config.Window.Criteria}, aborted: map[string]bool{}, onAbort: o.OnAbort, handoff: o.Handoff,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 			progress.WithColors(colAccent, colOK))}
 	if m.now == nil {
@@ -151,6 +165,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onLiveTick()
 	case liveLogMsg:
 		return m, m.onLiveLog(msg)
+	case handoffMsg:
+		return m, m.onHandoff(msg)
 	case cloudWatchMsg:
 		return m, m.mapping.onFetch(msg)
 	case mappingTickMsg:
@@ -280,6 +296,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.list.cursor = len(m.state.Runbook().Steps) - 1
 	case "b":
 		m.focus(runbook.RollbackCname)
+		if _, abort := m.abortMet(); abort {
+			return m.act(m.focused()) // the abort banner offers the rollback at once
+		}
+	case "H":
+		return m.writeHandoff()
 	case "enter":
 		return m.act(m.focused())
 	case "s":

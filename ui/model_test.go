@@ -119,7 +119,7 @@ func newFixture(t testing.TB, w, h int) *fixture {
 	ok := runbook.Result{OK: true, Summary: "PING answered with auth; unauthenticated PING refused",
 		Evidence: []runbook.Evidence{{Name: "PING with auth", Value: "PONG", Want: "PONG", OK: true}}}
 	action := &fakeExec{resource: "cache.lab.internal", res: runbook.Result{OK: true, Summary: "record swapped"}}
-	if err := rb.Attach(map[runbook.StepID]runbook.Executor{"build.reachable": &fakeExec{res: ok}, "build.dns": action, "cutover.cname": action}); err != nil {
+	if err := rb.Attach(map[runbook.StepID]runbook.Executor{"build.reachable": &fakeExec{res: ok}, "build.dns": action, "cutover.cname": action, "rollback.cname": action}); err != nil {
 		t.Fatal(err)
 	}
 	eng, _, err := runbook.Open(cfg, rb, "alice")

@@ -35,6 +35,11 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 	probes.LogRedisTo(logf) // go-redis would print dial failures over the screen
 	notifier := startNotifier(eng, cfg, logf)
 	defer notifier.Close(notifyDrain)
+	reh, err := runbook.ReadRehearsal(cfg.Window.Rehearsal)
+	if err != nil {
+		logf("%v; the window runs without budgets", err)
+	}
+	budgets := reh.Budgets(cfg.Window.Margin)
 	liveLog := make(chan string, 256)
 	svc.SetLog(func(format string, args ...any) {
 		line := eng.Redact.Scrub(fmt.Sprintf(format, args...))
@@ -52,6 +57,11 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 		Log:     logf,
 		Hooks:   labHooks(cfg),
 		Live:    svc, LiveLog: liveLog,
+		Budgets: budgets,
+		OnAbort: notifier.Abort,
+		Handoff: func(st runbook.State, running []string) (string, error) {
+			return writeHandoffFile(cfg, st, op, running)
+		},
 	})
 	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	return err

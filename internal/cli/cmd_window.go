@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -115,4 +116,16 @@ func budgetLine(b runbook.Budgets, id runbook.StepID) string {
 		return ""
 	}
 	return fmt.Sprintf("budget: %s", d)
+}
+
+// writeHandoffFile writes the console's handoff beside the journal.
+func writeHandoffFile(cfg *runbook.Config, st runbook.State, by string, running []string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	data, err := handoff(ctx, cfg, st, by, running)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(filepath.Dir(cfg.Journal), "handoff-"+time.Now().UTC().Format("20060102-150405")+".md")
+	return path, writeFileAtomic(path, data)
 }
