@@ -309,6 +309,9 @@ func TestConsoleSwapMovesTraffic(t *testing.T) {
 	statusJSON, _ := cutoverCLI(t, config, "status", "--json")
 	ids := stepIDs(t, statusJSON)
 	ups := slices.Index(ids, "rollback.cname") - slices.Index(ids, "cutover.cname")
+	// The application loads its script on the source and calls it by SHA:
+	// after the swap the target answers NOSCRIPT, an abort criterion.
+	labPost(t, config, "app/evalsha")
 
 	tm := newTmux(t, 120, 40, "CUTOVER_OPERATOR=alice TERM=xterm-256color "+binary+" tui --config "+config)
 	tm.waitScreen("the app's traffic on the source", 30*time.Second, func(s string) bool {
@@ -359,6 +362,15 @@ func TestConsoleSwapMovesTraffic(t *testing.T) {
 		return ok && dst > 50 && src < 10 && strings.Contains(s, "ROLLBACK AVAILABLE")
 	})
 	t.Logf("the panes showed the traffic on the target %.1fs after the app's restart", time.Since(restarted).Seconds())
+	tm.waitScreen("the abort banner for NOSCRIPT", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "ABORT: target.errorstat_NOSCRIPT > 0") && strings.Contains(s, "window ends")
+	})
+	tm.keys("b")
+	tm.waitScreen("rollback.cname's confirm dialog, one key from the banner", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "Run rollback.cname") && strings.Contains(s, "Type cache.lab.internal to go on")
+	})
+	tm.keys("Escape")
+	tm.waitScreen("the dialog closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "Run rollback.cname") })
 	tm.keys("q")
 	deadline = time.Now().Add(10 * time.Second)
 	for exec.Command("tmux", "-L", tm.sock, "has-session", "-t", "e2e").Run() == nil {
@@ -508,6 +520,12 @@ func briskConfig(t *testing.T, labConfig string) string {
 // restartApp asks the lab for a rolling restart of its application.
 func restartApp(t *testing.T, config string) {
 	t.Helper()
+	labPost(t, config, "app/restart")
+}
+
+// labPost POSTs to the lab's control endpoint.
+func labPost(t *testing.T, config, path string) {
+	t.Helper()
 	var cfg struct {
 		Lab struct {
 			ControlURL string `yaml:"control_url"`
@@ -517,13 +535,13 @@ func restartApp(t *testing.T, config string) {
 		t.Fatalf("%s: no lab.control_url (err %v)", config, err)
 	}
 	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Post(cfg.Lab.ControlURL+"app/restart", "application/json", nil)
+	resp, err := client.Post(cfg.Lab.ControlURL+path, "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %sapp/restart: %s", cfg.Lab.ControlURL, resp.Status)
+		t.Fatalf("POST %s%s: %s", cfg.Lab.ControlURL, path, resp.Status)
 	}
 }
 

@@ -31,7 +31,8 @@ type ServerStatus struct {
 // control serves POST /_lab/app/restart (a rolling restart of the
 // application; with ?hold=1 one pooled connection stays on the old
 // address, a straggler for cutover.stragglers), POST /_lab/app/release
-// (closes that connection), GET /_lab/app/lost (the application's
+// (closes that connection), POST /_lab/app/evalsha (the application loads
+// its script where the name points and calls it by SHA from then on), GET /_lab/app/lost (the application's
 // acknowledged writes checked where the name points) and GET /_lab/status. The stand-in serving it
 // starts after everything it reports on.
 func (l *Lab) control() http.Handler {
@@ -55,6 +56,15 @@ func (l *Lab) control() http.Handler {
 		l.App.Release()
 		l.logf("held application connection closed (POST %sapp/release)", ControlPath)
 		writeJSON(w, map[string]bool{"released": true})
+	})
+	mux.HandleFunc("POST "+ControlPath+"app/evalsha", func(w http.ResponseWriter, r *http.Request) {
+		sha, err := l.App.UseScript(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		l.logf("application calls its script by EVALSHA %s from now on (POST %sapp/evalsha)", sha, ControlPath)
+		writeJSON(w, map[string]string{"sha": sha})
 	})
 	mux.HandleFunc("GET "+ControlPath+"app/lost", func(w http.ResponseWriter, r *http.Request) {
 		res, err := l.LostWrites(r.Context())

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
 )
 
 // writeFiles writes the secrets, cutover.yaml and lab.env.
@@ -107,6 +108,7 @@ var configTemplate = template.Must(template.New("cutover.yaml").Funcs(template.F
 	"cname":            func() string { return CNAME },
 	"sourceName":       func() string { return SourceName },
 	"targetName":       func() string { return TargetName },
+	"windowStart":      func() string { return time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339) },
 }).Parse(`# Written by the cutover practice lab ({{.Block}}). Passwords are in secrets/.
 journal: cutover.journal
 log: cutover.log
@@ -163,6 +165,16 @@ thresholds:
   baseline_window: 10s
   stragglers_quiet: 5s
   stragglers_timeout: 1m
+
+# The change window, booked from when the lab started. The application's
+# EVALSHA mode (POST /_lab/app/evalsha) breaks the first criterion after
+# the swap: its script was loaded on the source only.
+window:
+  start: {{q (windowStart)}}
+  length: 4h
+  abort:
+    - target.errorstat_NOSCRIPT > 0
+    - source.connected_clients > 20 after cutover.cname + 10m
 
 lab:
   control_url: {{q .ControlURL}}

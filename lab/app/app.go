@@ -49,12 +49,31 @@ type App struct {
 
 	seq atomic.Int64 // the value of the next SET: a write sequence number
 
+	// script is the SHA of the script the app loaded where the name
+	// pointed when EVALSHA mode began; "" while it is off.
+	script atomic.Pointer[string]
+
 	mu        sync.Mutex
 	acked     map[string]int64 // key -> highest sequence number the server acknowledged
 	lastErr   string
 	lastErrAt time.Time
 	lastAddr  string
 	conns     map[string]int
+}
+
+// appScript is the application's one Lua script.
+const appScript = "return redis.call('INCR', KEYS[1])"
+
+// UseScript loads the app's script where the name points now and from
+// then on calls it by SHA: after a swap to a server that never loaded it,
+// those calls fail with NOSCRIPT, the pitfall build.scripts warns about.
+func (a *App) UseScript(ctx context.Context) (string, error) {
+	sha, err := a.client.Load().ScriptLoad(ctx, appScript).Result()
+	if err != nil {
+		return "", err
+	}
+	a.script.Store(&sha)
+	return sha, nil
 }
 
 // Status is a snapshot of the app's counters.
@@ -230,6 +249,9 @@ func (a *App) op(ctx context.Context, id int, r *rand.Rand) {
 		err = a.get(ctx, c, a.cfg.HitKey(r))
 	case x < 85:
 		err = a.get(ctx, c, "app:absent:"+strconv.Itoa(r.IntN(1_000_000)))
+	case x < 88 && a.script.Load() != nil:
+		// Raw EVALSHA, as applications that load their scripts at start do.
+		err = c.EvalSha(ctx, *a.script.Load(), []string{"app:counter"}).Err()
 	default:
 		n := a.cfg.Workers
 		key, seq := "app:"+ClientName+":"+strconv.Itoa(r.IntN(10_000/n)*n+id), a.seq.Add(1)
