@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -19,12 +18,14 @@ const (
 	failoverTimeout = 10 * time.Second
 )
 
-// Both sides persist with AOF and have a memory limit with the policy the
-// stand-in's parameter group reports.
+// Both sides persist with AOF and have a memory limit, the policy and the
+// keyspace notifications the stand-in's parameter group reports: a
+// correct build (build.memory, build.keyspace_events) passes.
 var persistence = []string{
 	"appendonly yes",
 	"maxmemory 1gb",
 	"maxmemory-policy allkeys-lru",
+	"notify-keyspace-events " + SourceKeyspaceEvents,
 	// No AOF rewrite (a fork) while the lab seeds.
 	"auto-aof-rewrite-min-size 512mb",
 }
@@ -59,7 +60,7 @@ func (l *Lab) startSource(ctx context.Context, password string) error {
 	var err error
 	l.Source, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "source"), Host: l.Block.Host(hostSource), Port: l.Port,
-		Password: password, Extra: append(slices.Clone(persistence), "notify-keyspace-events "+SourceKeyspaceEvents),
+		Password: password, Extra: persistence,
 	})
 	if err != nil {
 		return fmt.Errorf("lab: source: %w", err)

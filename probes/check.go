@@ -13,26 +13,30 @@ import (
 // Checks are the read-only executors of the runbook, by step ID.
 func Checks() map[runbook.StepID]runbook.Executor {
 	return map[runbook.StepID]runbook.Executor{
-		runbook.InventoryDiscover: discoverCheck,
-		runbook.InventoryBaseline: baselineCheck,
-		runbook.BuildReachable:    reachableCheck,
-		runbook.BuildACL:          aclCheck,
-		runbook.BuildTLS:          tlsCheck,
-		runbook.BuildPersistence:  persistenceCheck,
-		runbook.BuildReplication:  replicationCheck,
-		runbook.BuildSentinel:     sentinelCheck,
-		runbook.BuildCluster:      clusterCheck,
-		runbook.BuildMemory:       memoryCheck,
-		runbook.BuildVersion:      versionCheck,
-		runbook.BuildMonitoring:   monitoringCheck,
-		runbook.BuildBackup:       backupCheck,
-		runbook.MigrateDualwrite:  dualWriteCheck,
-		runbook.CutoverGonogo:     gonogo{},
-		runbook.CutoverStragglers: stragglersCheck,
-		runbook.CutoverWatch:      watchCheck,
-		runbook.VerifyConnect:     connectCheck,
-		runbook.VerifyData:        dataCheck,
-		runbook.VerifyPerformance: performanceCheck,
+		runbook.InventoryDiscover:   discoverCheck,
+		runbook.InventoryBaseline:   baselineCheck,
+		runbook.BuildReachable:      reachableCheck,
+		runbook.BuildACL:            aclCheck,
+		runbook.BuildTLS:            tlsCheck,
+		runbook.BuildPersistence:    persistenceCheck,
+		runbook.BuildReplication:    replicationCheck,
+		runbook.BuildSentinel:       sentinelCheck,
+		runbook.BuildCluster:        clusterCheck,
+		runbook.BuildMemory:         memoryCheck,
+		runbook.BuildDatabases:      databasesCheck,
+		runbook.BuildKeyspaceEvents: keyspaceEventsCheck,
+		runbook.BuildCommands:       commandsCheck,
+		runbook.BuildScripts:        scriptsCheck,
+		runbook.BuildVersion:        versionCheck,
+		runbook.BuildMonitoring:     monitoringCheck,
+		runbook.BuildBackup:         backupCheck,
+		runbook.MigrateDualwrite:    dualWriteCheck,
+		runbook.CutoverGonogo:       gonogo{},
+		runbook.CutoverStragglers:   stragglersCheck,
+		runbook.CutoverWatch:        watchCheck,
+		runbook.VerifyConnect:       connectCheck,
+		runbook.VerifyData:          dataCheck,
+		runbook.VerifyPerformance:   performanceCheck,
 	}
 }
 
@@ -70,7 +74,13 @@ func (c check) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, er
 // proof collects a check's evidence; the check passes when every row does.
 type proof struct {
 	res     runbook.Result
-	failure string // overrides the summary on failure
+	failure string   // overrides the summary on failure
+	fixes   []string // what to do, appended to the summary on failure
+}
+
+// fix records what the operator does when the check fails.
+func (p *proof) fix(format string, args ...any) {
+	p.fixes = append(p.fixes, fmt.Sprintf(format, args...))
 }
 
 // row records one observation and returns ok.
@@ -125,6 +135,9 @@ func (p *proof) done(pass string) runbook.Result {
 			}
 		}
 		p.res.Summary = strings.Join(bad, "; ")
+	}
+	if !p.res.OK && len(p.fixes) > 0 {
+		p.res.Summary += ". Fix: " + strings.Join(p.fixes, "; ")
 	}
 	return p.res
 }

@@ -7,8 +7,14 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
+// memoryHeadroom is the room above the source's used_memory the target
+// needs: the load and the replication buffers (and fragmentation) come on
+// top of the data, and a target at its limit evicts or refuses writes
+// right after the swap.
+const memoryHeadroom = 1.2
+
 var memoryCheck = check{
-	summary: "Compare the target's memory limit and eviction policy with the source's: maxmemory set and large enough for the source's data, the same maxmemory-policy.",
+	summary: "Compare the target's memory limit and eviction policy with the source's: maxmemory set and at least the source's used_memory with 20% headroom, the same maxmemory-policy.",
 	calls: func(cfg *runbook.Config) []string {
 		calls := []string{"INFO memory on " + cfg.Target.URL, "INFO memory on " + cfg.Source.URL}
 		if cfg.Source.Kind == "elasticache" {
@@ -26,7 +32,9 @@ var memoryCheck = check{
 			p.fail("INFO memory on the target", err, "an answer")
 			return p.done("")
 		}
-		p.row("maxmemory", Bytes(float64(tgt.MaxMemory)), "set (> 0)", tgt.MaxMemory > 0)
+		if !p.row("maxmemory", Bytes(float64(tgt.MaxMemory)), "set (> 0)", tgt.MaxMemory > 0) {
+			p.fix("CONFIG SET maxmemory <bytes> on the target (and in its redis.conf), at least the source's used_memory x %.2f: without a limit it grows until the host runs out of memory", memoryHeadroom)
+		}
 		sc := sourceClient(cfg, "check")
 		defer sc.Close()
 		src, srcErr := infoOf(ctx, sc, "memory")
@@ -36,7 +44,9 @@ var memoryCheck = check{
 		}
 		switch {
 		case policy != "":
-			p.row("maxmemory-policy", tgt.MaxMemoryPolicy, policy+" (the "+from+"'s)", tgt.MaxMemoryPolicy == policy)
+			if !p.row("maxmemory-policy", tgt.MaxMemoryPolicy, policy+" (the "+from+"'s)", tgt.MaxMemoryPolicy == policy) {
+				p.fix("CONFIG SET maxmemory-policy %s on the target (and `maxmemory-policy %s` in its redis.conf)", policy, policy)
+			}
 		case cfg.Source.Kind == "elasticache":
 			p.row("maxmemory-policy", tgt.MaxMemoryPolicy, "the source's", false)
 			p.failure = "the source's maxmemory-policy is not known: run inventory.discover first"
@@ -46,8 +56,11 @@ var memoryCheck = check{
 		if srcErr != nil {
 			p.warn("source INFO memory: %s; the target's room for the data is not checked", Explain(srcErr))
 		} else if tgt.MaxMemory > 0 {
-			p.row("room for the source's data", fmt.Sprintf("maxmemory %s, source used_memory %s", Bytes(float64(tgt.MaxMemory)), Bytes(float64(src.UsedMemory))),
-				"maxmemory above the source's used_memory", tgt.MaxMemory > src.UsedMemory)
+			need := int64(float64(src.UsedMemory) * memoryHeadroom)
+			if !p.row("room for the source's data", fmt.Sprintf("maxmemory %s, source used_memory %s", Bytes(float64(tgt.MaxMemory)), Bytes(float64(src.UsedMemory))),
+				fmt.Sprintf("at least %s (used_memory x %.2f)", Bytes(float64(need)), memoryHeadroom), tgt.MaxMemory >= need) {
+				p.fix("CONFIG SET maxmemory %d on the target (and `maxmemory %d` in its redis.conf)", need, need)
+			}
 		}
 		return p.done(fmt.Sprintf("maxmemory %s, policy %s as on the source", Bytes(float64(tgt.MaxMemory)), tgt.MaxMemoryPolicy))
 	},

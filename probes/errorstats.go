@@ -32,15 +32,18 @@ var cutoverErrors = []cutoverError{
 }
 
 // errorCounts reads the errorstat_<NAME>:count=N fields of INFO.
-func errorCounts(in Info) map[string]int64 {
+func errorCounts(in Info) map[string]int64 { return statCounts(in, "errorstat_", "count") }
+
+// statCounts reads the <prefix><name>:<field>=N,... fields of INFO
+// (errorstats, commandstats), by name.
+func statCounts(in Info, prefix, field string) map[string]int64 {
 	m := map[string]int64{}
 	for k, v := range in.Raw {
-		name, ok := strings.CutPrefix(k, "errorstat_")
+		name, ok := strings.CutPrefix(k, prefix)
 		if !ok {
 			continue
 		}
-		count, _, _ := strings.Cut(strings.TrimPrefix(v, "count="), ",")
-		if n, err := strconv.ParseInt(count, 10, 64); err == nil {
+		if n, err := strconv.ParseInt(fields(v)[field], 10, 64); err == nil {
 			m[name] = n
 		}
 	}

@@ -91,9 +91,14 @@ func labtestRedis(t *testing.T, conf ...string) *servers.Redis {
 // mustInfo reads INFO server from addr.
 func mustInfo(t *testing.T, addr, password string) Info {
 	t.Helper()
+	return mustInfoSection(t, addr, password, "server")
+}
+
+func mustInfoSection(t *testing.T, addr, password, section string) Info {
+	t.Helper()
 	c := Client(target(addr, password), "test")
 	defer c.Close()
-	in, err := infoOf(context.Background(), c, "server")
+	in, err := infoOf(context.Background(), c, section)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,22 +6,42 @@ import (
 )
 
 // keyspaceClasses are the notify-keyspace-events classes a live sync
-// needs: keyspace channels (K) for every kind of change (A is g$lshzxetd).
+// needs: keyspace channels (K) for every kind of change.
 const keyspaceClasses = "g$lshzxet"
+
+// keyspaceAlias is what the class A stands for; keyspaceOrder lists every
+// class in the order keyspaceClassSet writes them (m and n are not in A).
+const (
+	keyspaceAlias = "g$lshzxetd"
+	keyspaceOrder = "KE" + keyspaceAlias + "mn"
+)
+
+// keyspaceClassSet is a notify-keyspace-events setting as the set of
+// classes it enables, in one order, A expanded: "KEA", "AKE" and
+// "KEg$lshzxetd" are the same set. Unknown letters are dropped.
+func keyspaceClassSet(setting string) string {
+	setting = strings.ReplaceAll(setting, "A", keyspaceAlias)
+	var b strings.Builder
+	for _, c := range keyspaceOrder {
+		if strings.ContainsRune(setting, c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
 
 // MissingKeyspaceClasses says which classes notify-keyspace-events (as
 // CONFIG GET or the parameter group shows it) lacks for a live sync; ""
 // when it has them all.
 func MissingKeyspaceClasses(setting string) string {
+	return classesNotIn("K"+keyspaceClasses, keyspaceClassSet(setting))
+}
+
+// classesNotIn lists the classes of want that set lacks.
+func classesNotIn(want, set string) string {
 	missing := ""
-	if !strings.Contains(setting, "K") {
-		missing += "K"
-	}
-	if strings.Contains(setting, "A") {
-		return missing
-	}
-	for _, c := range keyspaceClasses {
-		if !strings.ContainsRune(setting, c) {
+	for _, c := range want {
+		if !strings.ContainsRune(set, c) {
 			missing += string(c)
 		}
 	}

@@ -27,6 +27,9 @@ var (
 	DiscoverGlobalDatastore   = Fact{InventoryDiscover, "global_datastore"}
 	DiscoverMaxmemoryPolicy   = Fact{InventoryDiscover, "maxmemory-policy"}
 	DiscoverKeyspaceEvents    = Fact{InventoryDiscover, "keyspace_events"}
+	// DiscoverParamKeyspaceEvents is notify-keyspace-events when it is not
+	// the default (""): absent once discover ran means "".
+	DiscoverParamKeyspaceEvents = Fact{InventoryDiscover, "param.notify-keyspace-events"}
 
 	BaselineP99     = Fact{InventoryBaseline, "p99_ms"}
 	BaselineHitRate = Fact{InventoryBaseline, "hit_rate"}
