@@ -185,7 +185,7 @@ func inventoryAndBuild(step func(args ...string), strategy string) {
 	}
 	step("inventory.upgrades", "--note", "bob owns patches and CVEs")
 	step("inventory.baseline")
-	for _, id := range []string{"build.reachable", "build.persistence", "build.replication", "build.sentinel", "build.memory", "build.databases", "build.keyspace_events", "build.commands", "build.scripts", "build.version", "build.monitoring"} {
+	for _, id := range []string{"build.reachable", "build.users", "build.persistence", "build.replication", "build.sentinel", "build.memory", "build.databases", "build.keyspace_events", "build.commands", "build.scripts", "build.version", "build.monitoring"} {
 		step(id)
 	}
 	step("build.backup", "--skip", "--reason", "e2e: no backup schedule in the lab")

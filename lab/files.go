@@ -18,7 +18,11 @@ func (l *Lab) writeFiles() error {
 	if err := os.MkdirAll(secrets, 0o700); err != nil {
 		return fmt.Errorf("lab: create %s: %w", secrets, err)
 	}
-	for name, pw := range map[string]string{"source.pass": l.Source.Password, "target.pass": l.Target.Password} {
+	files := map[string]string{"source.pass": l.Source.Password, "target.pass": l.Target.Password}
+	for name, pw := range l.UserPasswords {
+		files[name+".pass"] = pw
+	}
+	for name, pw := range files {
 		if err := writeFile(filepath.Join(secrets, name), pw+"\n", 0o600); err != nil {
 			return err
 		}
@@ -108,6 +112,7 @@ var configTemplate = template.Must(template.New("cutover.yaml").Funcs(template.F
 	"cname":            func() string { return CNAME },
 	"sourceName":       func() string { return SourceName },
 	"targetName":       func() string { return TargetName },
+	"users":            func() []struct{ Name, Rules string } { return Users },
 	"windowStart":      func() string { return time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339) },
 }).Parse(`# Written by the cutover practice lab ({{.Block}}). Passwords are in secrets/.
 journal: cutover.journal
@@ -132,6 +137,9 @@ target:
     - {{q (print "redis://" .Replica.Addr)}}
   data_dir: {{q .Target.Dir}}
   exporter_url: {{q .Exporter.URL}}
+  users:{{range users}}
+    - name: {{q .Name}}
+      password_file: {{q (print "secrets/" .Name ".pass")}}{{end}}
 
 aws:
   region: {{q region}}

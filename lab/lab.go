@@ -46,6 +46,7 @@ type Lab struct {
 
 	Source, Target, Replica *servers.Redis
 	Sentinels               []*servers.Sentinel
+	UserPasswords           map[string]string // each of Users' password, by name
 	Exporter                *servers.Exporter // scrapes the target primary
 
 	Zones *zone.Store
@@ -88,6 +89,10 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 		return nil, err
 	}
 	sourcePW, targetPW := rand.Text(), rand.Text()
+	l.UserPasswords = map[string]string{}
+	for _, u := range Users {
+		l.UserPasswords[u.Name] = rand.Text()
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return l.startSource(gctx, sourcePW) })

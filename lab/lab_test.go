@@ -172,6 +172,23 @@ func TestLabEndToEnd(t *testing.T) {
 			cfg.Target.ExporterURL != l.Exporter.URL() {
 			t.Errorf("config does not describe the lab: %+v", cfg)
 		}
+		if len(cfg.Target.Users) != len(Users) {
+			t.Fatalf("target.users %+v, want %d users", cfg.Target.Users, len(Users))
+		}
+		for _, u := range cfg.Target.Users {
+			if u.Secret.Value != l.UserPasswords[u.Name] || u.Secret.File != "secrets/"+u.Name+".pass" {
+				t.Errorf("target.users %s does not resolve to its password file", u.Name)
+			}
+			for _, r := range []*servers.Redis{l.Source, l.Target, l.Replica} {
+				// NOPERM on PING is a login: AUTH failed would be WRONGPASS.
+				c := redis.NewClient(&redis.Options{Addr: r.Addr(), Username: u.Name, Password: u.Secret.Value, Protocol: 2, DisableIdentity: true, MaxRetries: -1})
+				err := c.Ping(ctx).Err()
+				c.Close()
+				if err != nil && !strings.HasPrefix(err.Error(), "NOPERM") {
+					t.Errorf("%s cannot log in on %s: %v", u.Name, r.Addr(), err)
+				}
+			}
+		}
 		data, err := os.ReadFile(l.ConfigPath)
 		if err != nil || strings.Contains(string(data), l.Source.Password) || strings.Contains(string(data), l.Target.Password) {
 			t.Errorf("cutover.yaml holds a password (or is unreadable: %v)", err)

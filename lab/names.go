@@ -31,3 +31,14 @@ const (
 	hostExport  = 11 // the target primary's exporter
 	hostDNS     = 53
 )
+
+// UserGroup is the stand-in's RBAC user group of the replication group.
+const UserGroup = "lab-users"
+
+// Users are the application users in UserGroup, by name with their ACL
+// rules; the lab gives the source and the target each of them with one
+// password (secrets/<name>.pass), so build.users passes on a correct build.
+var Users = []struct{ Name, Rules string }{
+	{"app", "~* +@all -@dangerous"},
+	{"reporting", "~report:* +@read"},
+}

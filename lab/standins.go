@@ -60,6 +60,8 @@ func (l *Lab) startAWS() error {
 		EngineVersion:          infoField(info, "redis_version"),
 		PrimaryEndpoint:        l.Source.Addr(),
 		AuthTokenEnabled:       true,
+		UserGroupIDs:           []string{UserGroup},
+		Users:                  awsUsers(),
 		Parameters:             map[string]string{"maxmemory-policy": "allkeys-lru", "notify-keyspace-events": SourceKeyspaceEvents},
 		SnapshotRetentionLimit: 1,
 		SnapshotWindow:         "05:00-06:00",
@@ -84,6 +86,15 @@ func (l *Lab) startAWS() error {
 	}
 	l.logf("AWS stand-in on %s (replication group %s, bucket %s)", l.AWS.URL(), ReplicationGroup, Bucket)
 	return nil
+}
+
+// awsUsers are Users as the stand-in's DescribeUsers shows them.
+func awsUsers() []awsstub.User {
+	var out []awsstub.User
+	for _, u := range Users {
+		out = append(out, awsstub.User{ID: u.Name, AccessString: "on " + u.Rules})
+	}
+	return out
 }
 
 // infoField returns one "name:value" line's value from INFO text.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,6 +29,18 @@ var persistence = []string{
 	"notify-keyspace-events " + SourceKeyspaceEvents,
 	// No AOF rewrite (a fork) while the lab seeds.
 	"auto-aof-rewrite-min-size 512mb",
+}
+
+// userLines are the redis.conf lines that create Users: in the config
+// rather than by ACL SETUSER, so they survive the failover drill's restart
+// of a server from its config. The passwords are rand.Text, which needs no
+// quoting.
+func (l *Lab) userLines() []string {
+	var lines []string
+	for _, u := range Users {
+		lines = append(lines, "user "+u.Name+" on >"+l.UserPasswords[u.Name]+" "+u.Rules)
+	}
+	return lines
 }
 
 // pickAddresses picks a block and the ports: 6379 and 26379 when free there
@@ -60,7 +73,7 @@ func (l *Lab) startSource(ctx context.Context, password string) error {
 	var err error
 	l.Source, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "source"), Host: l.Block.Host(hostSource), Port: l.Port,
-		Password: password, Extra: persistence,
+		Password: password, Extra: slices.Concat(persistence, l.userLines()),
 	})
 	if err != nil {
 		return fmt.Errorf("lab: source: %w", err)
@@ -88,14 +101,14 @@ func (l *Lab) startTarget(ctx context.Context, password string) error {
 	var err error
 	l.Target, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "target"), Host: b.Host(hostTarget), Port: l.Port,
-		Password: password, MasterAuth: password, Extra: persistence,
+		Password: password, MasterAuth: password, Extra: slices.Concat(persistence, l.userLines()),
 	})
 	if err != nil {
 		return fmt.Errorf("lab: target: %w", err)
 	}
 	l.Replica, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "replica"), Host: b.Host(hostReplica), Port: l.Port,
-		Password: password, MasterAuth: password, ReplicaOf: l.Target.Addr(), Extra: persistence,
+		Password: password, MasterAuth: password, ReplicaOf: l.Target.Addr(), Extra: slices.Concat(persistence, l.userLines()),
 	})
 	if err != nil {
 		return fmt.Errorf("lab: replica: %w", err)

@@ -12,8 +12,9 @@ import (
 )
 
 // elastiCacheLab puts the AWS stand-in in front of a real redis-server
-// seeded with keys, and returns a config whose source is that group.
-func elastiCacheLab(t *testing.T, keys int) *runbook.Config {
+// seeded with keys, and returns a config whose source is that group; edit
+// changes the stand-in's account.
+func elastiCacheLab(t *testing.T, keys int, edit ...func(*awsstub.Config)) *runbook.Config {
 	t.Helper()
 	r := redisPW(t, "pw", "maxmemory 64mb", "maxmemory-policy allkeys-lru")
 	c := Client(source(r.Addr(), "pw"), "seed")
@@ -28,7 +29,7 @@ func elastiCacheLab(t *testing.T, keys int) *runbook.Config {
 	if err := zones.AddZone("Z0LAB", "lab.internal"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := awsstub.Start(awsstub.Config{
+	ac := awsstub.Config{
 		ReplicationGroupID: "lab-cache", PrimaryEndpoint: "source.lab.internal:6379",
 		AuthTokenEnabled: true, TransitEncryption: true, AtRestEncryption: true, MultiAZ: true, AutomaticFailover: true,
 		NumReplicas: 1, SnapshotRetentionLimit: 1, SnapshotWindow: "05:00-06:00",
@@ -36,7 +37,11 @@ func elastiCacheLab(t *testing.T, keys int) *runbook.Config {
 		Snapshot:   func(context.Context, io.Writer) error { return nil },
 		Info:       func(ctx context.Context) (string, error) { return c.Info(ctx).Result() },
 		Zones:      zones,
-	})
+	}
+	for _, e := range edit {
+		e(&ac)
+	}
+	srv, err := awsstub.Start(ac)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ func Checks() map[runbook.StepID]runbook.Executor {
 		runbook.InventoryBaseline:   baselineCheck,
 		runbook.BuildReachable:      reachableCheck,
 		runbook.BuildACL:            aclCheck,
+		runbook.BuildUsers:          usersCheck,
 		runbook.BuildTLS:            tlsCheck,
 		runbook.BuildPersistence:    persistenceCheck,
 		runbook.BuildReplication:    replicationCheck,

@@ -3,7 +3,6 @@ package probes
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/cutover/cutover/runbook"
 )
@@ -51,58 +50,4 @@ var aclCheck = check{
 		p.fact("users", fmt.Sprint(len(users)))
 		return p.done(fmt.Sprintf("%d ACL users; the default user is protected and %s is enabled", len(users), want))
 	},
-}
-
-// aclUser is one line of ACL LIST: "user NAME on|off [nopass] #hash ~keys +@cmds".
-type aclUser struct {
-	name      string
-	on        bool
-	nopass    bool
-	passwords int
-	rules     []string
-}
-
-func parseACLUser(line string) (aclUser, bool) {
-	f := strings.Fields(line)
-	if len(f) < 2 || f[0] != "user" {
-		return aclUser{}, false
-	}
-	u := aclUser{name: f[1]}
-	for _, r := range f[2:] {
-		switch {
-		case r == "on":
-			u.on = true
-		case r == "off":
-			u.on = false
-		case r == "nopass":
-			u.nopass = true
-		case strings.HasPrefix(r, "#"), strings.HasPrefix(r, ">"):
-			u.passwords++ // a hash, never shown
-		default:
-			u.rules = append(u.rules, r)
-		}
-	}
-	return u, true
-}
-
-func (u aclUser) describe() string {
-	if u.name == "" {
-		return "missing"
-	}
-	state := "off"
-	if u.on {
-		state = "on"
-	}
-	switch {
-	case u.nopass:
-		state += ", nopass"
-	case u.passwords > 0:
-		state += fmt.Sprintf(", %d password(s)", u.passwords)
-	default:
-		state += ", no password (cannot log in)"
-	}
-	if len(u.rules) > 0 {
-		state += ", " + strings.Join(u.rules, " ")
-	}
-	return state
 }

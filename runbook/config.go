@@ -61,6 +61,25 @@ type Target struct {
 	Replicas    []string `yaml:"replicas"`
 	DataDir     string   `yaml:"data_dir"`
 	ExporterURL string   `yaml:"exporter_url"`
+	// Users are the source's ACL users the target must have, each with
+	// its password by reference (build.users logs in as each).
+	Users []User `yaml:"users"`
+}
+
+// User is an application's ACL user on the target.
+type User struct {
+	Name   string `yaml:"name"`
+	Secret Secret `yaml:",inline"`
+}
+
+// User returns the configured user called name.
+func (t *Target) User(name string) (User, bool) {
+	for _, u := range t.Users {
+		if u.Name == name {
+			return u, true
+		}
+	}
+	return User{}, false
 }
 
 // Sentinel names the sentinels that watch the target.
@@ -372,6 +391,7 @@ func (v *validator) config(c *Config) {
 	for i, r := range c.Target.Replicas {
 		v.redisURL(fmt.Sprintf("target.replicas[%d]", i), r)
 	}
+	v.users(c.Target.Users)
 	if c.Target.ExporterURL != "" && !httpURL(c.Target.ExporterURL) {
 		v.fail("target.exporter_url", "%q is not an http(s) URL", c.Target.ExporterURL)
 	}
@@ -509,6 +529,28 @@ func (v *validator) reference(prefix, key, noun, inline, env, file string, requi
 		v.fail(field+"_env", "missing; give %s by reference with %s_env or %s_file", noun, key, key)
 	}
 	return ""
+}
+
+// users checks target.users: each has a name an ACL user can have, once,
+// and a password by reference.
+func (v *validator) users(us []User) {
+	seen := map[string]bool{}
+	for i := range us {
+		u := &us[i]
+		field := fmt.Sprintf("target.users[%d]", i)
+		switch {
+		case u.Name == "":
+			v.fail(field+".name", "missing; the ACL user's name, as ACL LIST shows it")
+		case strings.ContainsAny(u.Name, " \t\r\n"):
+			v.fail(field+".name", "%q holds white space, which an ACL user name cannot", u.Name)
+		case u.Name == "default":
+			v.fail(field+".name", "the default user's password is target.password_env or target.password_file")
+		case seen[u.Name]:
+			v.fail(field+".name", "%s is listed twice", u.Name)
+		}
+		seen[u.Name] = true
+		v.secret(field, &u.Secret, true)
+	}
 }
 
 // notify checks the notification targets. A bad webhook URL is reported

@@ -153,6 +153,18 @@ func TestBadConfigs(t *testing.T) {
 			want: `FILE:9: target.replicas[0]: scheme "tcp" is not redis:// or rediss://`},
 		{name: "exporter URL not http", yaml: minimal + "  exporter_url: 127.0.0.1:9121\n",
 			want: `FILE:9: target.exporter_url: "127.0.0.1:9121" is not an http(s) URL`},
+		{name: "user without a name", yaml: minimal + "  users:\n    - password_env: DST_PW\n",
+			want: "FILE:10: target.users[0].name: missing; the ACL user's name, as ACL LIST shows it"},
+		{name: "user without a password", yaml: minimal + "  users:\n    - name: app\n",
+			want: "FILE:10: target.users[0].password_env: missing; give the password by reference with password_env or password_file"},
+		{name: "user password variable not set", yaml: minimal + "  users:\n    - name: app\n      password_env: APP_PW\n",
+			want: "FILE:11: target.users[0].password_env: environment variable APP_PW is not set; export it before running cutover"},
+		{name: "user password inline", yaml: minimal + "  users:\n    - name: app\n      password: hunter2\n",
+			want: "FILE:11: target.users[0].password: secrets are never inline; use password_env (an environment variable name) or password_file (a path)"},
+		{name: "user listed twice", yaml: minimal + "  users:\n    - name: app\n      password_env: DST_PW\n    - name: app\n      password_file: pw.txt\n",
+			want: "FILE:12: target.users[1].name: app is listed twice"},
+		{name: "default user in users", yaml: minimal + "  users:\n    - name: default\n      password_env: DST_PW\n",
+			want: "FILE:10: target.users[0].name: the default user's password is target.password_env or target.password_file"},
 
 		// AWS and S3.
 		{name: "AWS endpoint not http", yaml: minimal + "aws:\n  endpoint: localhost:4566\n", want: `FILE:10: aws.endpoint: "localhost:4566" is not an http(s) URL`},

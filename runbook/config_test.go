@@ -9,7 +9,7 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-var goodEnv = env(map[string]string{"SOURCE_PASSWORD": "source-Pa55word", "SENTINEL_PASSWORD": "sentinel-Pa55word", "AWS_REGION": "eu-west-1",
+var goodEnv = env(map[string]string{"SOURCE_PASSWORD": "source-Pa55word", "SENTINEL_PASSWORD": "sentinel-Pa55word", "APP_PASSWORD": "app-Pa55word", "AWS_REGION": "eu-west-1",
 	"CHAT_WEBHOOK": "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX"})
 
 func TestLoadFullConfig(t *testing.T) {
@@ -35,6 +35,9 @@ func TestLoadFullConfig(t *testing.T) {
 		{"data dir resolved", c.Target.DataDir, filepath.Join(dir, "data")},
 		{"region from AWS_REGION", c.AWS.Region, "eu-west-1"},
 		{"sentinels", len(c.Target.Sentinel.Addrs), 3},
+		{"users", len(c.Target.Users), 2},
+		{"user password from the environment", c.Target.Users[0].Secret.Value, "app-Pa55word"},
+		{"user password from a file", c.Target.Users[1].Secret.Value, "reporting-Pa55word"},
 		{"dns provider default", c.DNS.Provider, "route53"},
 		{"dns ttl default", c.DNS.TTL, int64(30)},
 		{"watch duration set", c.Thresholds.WatchDuration.Duration, 5 * time.Minute},
@@ -51,7 +54,7 @@ func TestLoadFullConfig(t *testing.T) {
 		}
 	}
 	r := c.Redactor()
-	if got := r.Scrub("source-Pa55word target-Pa55word sentinel-Pa55word https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12"); got != "[redacted] [redacted] [redacted] [redacted] [redacted]" {
+	if got := r.Scrub("source-Pa55word target-Pa55word sentinel-Pa55word app-Pa55word reporting-Pa55word https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12"); got != "[redacted] [redacted] [redacted] [redacted] [redacted] [redacted] [redacted]" {
 		t.Errorf("the config's redactor missed a secret: %q", got)
 	}
 }

@@ -137,6 +137,8 @@ func New() *Runbook {
 		{ID: BuildACL, Phase: "build", Kind: Check, Title: "ACL users", Needs: []StepID{BuildReachable, InventoryAuth},
 			When:  When{Decision: InventoryAuth, Choices: []string{"acl"}},
 			About: "ACL LIST: the default user is disabled or protected, and the configured user exists with the permissions it needs."},
+		{ID: BuildUsers, Phase: "build", Kind: Check, Title: "Application users", Needs: []StepID{BuildReachable},
+			About: "Every ACL user the applications log in as on the source (the replication group's user groups through DescribeUserGroups and DescribeUsers for ElastiCache, ACL LIST otherwise) must exist on the target, and on each of its replicas (ACL users are not replicated), with the same key patterns, channels and command rules, and its password from target.users must log in (AUTH, then ACL WHOAMI on a fresh connection). A user the target lacks gets WRONGPASS after the swap, one with fewer rights NOPERM. The ACL SETUSER line each user needs is shown with its password as >***: passwords come from the operator's secret store, never from the source. The default user and disabled users are skipped, with the reason."},
 		{ID: BuildTLS, Phase: "build", Kind: Check, Title: "TLS", Needs: []StepID{BuildReachable, InventoryTLS},
 			When:  When{Decision: InventoryTLS, Choices: []string{"tls"}},
 			About: "The target answers over TLS with a certificate that verifies against the configured CA and name, and refuses plaintext."},

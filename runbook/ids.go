@@ -19,6 +19,7 @@ const (
 	InventoryBaseline   StepID = "inventory.baseline"
 	BuildReachable      StepID = "build.reachable"
 	BuildACL            StepID = "build.acl"
+	BuildUsers          StepID = "build.users"
 	BuildTLS            StepID = "build.tls"
 	BuildPersistence    StepID = "build.persistence"
 	BuildReplication    StepID = "build.replication"

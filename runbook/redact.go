@@ -69,6 +69,9 @@ func jsonEscaped(s string, html bool) string {
 // Redactor returns the redactor for the config's secrets.
 func (c *Config) Redactor() *Redactor {
 	secrets := []string{c.Source.Secret.Value, c.Target.Secret.Value, c.Target.Sentinel.Secret.Value}
+	for _, u := range c.Target.Users {
+		secrets = append(secrets, u.Secret.Value)
+	}
 	if w := c.Notify.Webhook; w != nil {
 		secrets = append(secrets, w.URL)
 	}

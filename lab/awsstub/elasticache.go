@@ -36,6 +36,8 @@ var ecActions = map[string]ecHandler{
 	"CreateSnapshot":            (*Server).createSnapshot,
 	"DescribeSnapshots":         (*Server).describeSnapshots,
 	"CopySnapshot":              (*Server).copySnapshot,
+	"DescribeUserGroups":        (*Server).describeUserGroups,
+	"DescribeUsers":             (*Server).describeUsers,
 }
 
 func (s *Server) serveElastiCache(w http.ResponseWriter, r *http.Request) {

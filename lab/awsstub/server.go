@@ -39,6 +39,7 @@ type Config struct {
 
 	NumReplicas              int      // 0..5 read replicas (member clusters -002, -003, ...)
 	UserGroupIDs             []string // RBAC user groups attached to the group
+	Users                    []User   // the users in each of those groups, beside the default user
 	GlobalReplicationGroupID string   // set when the group is the primary of a Global Datastore
 	SnapshotRetentionLimit   int      // days of automatic backups (0 = off)
 	SnapshotWindow           string   // e.g. "05:00-06:00"
