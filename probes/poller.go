@@ -52,13 +52,18 @@ func TargetPoller(cfg *runbook.Config) *Poller {
 }
 
 func newPoller(name string, ep runbook.Endpoint, follow *runbook.Target, cfg *runbook.Config) *Poller {
-	// Leave a tenth of the interval so a slow answer never overlaps the
-	// next tick; never wait longer than the default timeout.
-	timeout := min(DefaultTimeout, cfg.PollInterval.Duration*9/10)
-	if timeout <= 0 {
-		timeout = DefaultTimeout
+	return &Poller{Name: name, ep: ep, follow: follow, dir: cfg.Dir, timeout: PollTimeout(cfg.PollInterval.Duration)}
+}
+
+// PollTimeout is how long one poll every interval may take: a tenth of the
+// interval is left so a slow answer never overlaps the next tick, never
+// less than 500 ms (a loaded server still answers) nor more than the
+// default timeout. The pollers and the console's panes both use it.
+func PollTimeout(interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return DefaultTimeout
 	}
-	return &Poller{Name: name, ep: ep, follow: follow, dir: cfg.Dir, timeout: timeout}
+	return min(DefaultTimeout, max(interval*9/10, 500*time.Millisecond))
 }
 
 // Timeout is how long one Poll may take.

@@ -163,3 +163,17 @@ func TestPollerFollowsSentinelPrimary(t *testing.T) {
 		t.Fatal("followed the failover without asking a sentinel")
 	}
 }
+
+func TestPollTimeout(t *testing.T) {
+	for _, c := range []struct{ interval, want time.Duration }{
+		{0, DefaultTimeout},
+		{200 * time.Millisecond, 500 * time.Millisecond},
+		{time.Second, 900 * time.Millisecond},
+		{2 * time.Second, 1800 * time.Millisecond},
+		{10 * time.Second, DefaultTimeout},
+	} {
+		if got := PollTimeout(c.interval); got != c.want {
+			t.Errorf("PollTimeout(%v) = %v, want %v", c.interval, got, c.want)
+		}
+	}
+}

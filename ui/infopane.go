@@ -62,7 +62,7 @@ func (p *Pane) poll() tea.Cmd {
 	p.tag++
 	p.inflight = true
 	tag, poller, name := p.tag, p.poller, p.name
-	timeout := max(p.interval*9/10, 500*time.Millisecond)
+	timeout := probes.PollTimeout(p.interval)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
