@@ -40,12 +40,12 @@ sleep 6 # a few polls, so the sparklines have data
 shot dashboard
 
 # Run build.reachable from the keyboard (the 10th step), then open the
-# confirm dialog of build.dns (the 21st).
+# confirm dialog of build.dns (the 26th).
 for _ in $(seq 1 9); do keys j; done
 keys Enter
 sleep 2
 shot check
-for _ in $(seq 1 11); do keys j; done
+for _ in $(seq 1 16); do keys j; done
 keys Enter
 sleep 2
 keys c a c h e
@@ -62,6 +62,7 @@ run() { CUTOVER_OPERATOR=alice ./cutover run --config "$cfg" "$@" >/dev/null; }
 run migrate.strategy --choice rdb --reason "screenshots"
 run build.dns --yes
 run migrate.parity --skip --reason "screenshots: no data moved"
+run cutover.gonogo --yes --second bob
 run cutover.cname --yes --second bob
 run verify.connect
 . "$dir/lab/lab.env"
