@@ -43,21 +43,7 @@ func WriteHandoff(w io.Writer, h Handoff) error {
 	m.heading("Where the runbook stands")
 	var rows [][]string
 	for _, ph := range runbook.Phases {
-		done, total, failed := 0, 0, 0
-		for _, s := range rb.Steps {
-			if s.Phase != ph.ID {
-				continue
-			}
-			switch st.Effective(s.ID) {
-			case runbook.NotApplied:
-				continue
-			case runbook.Done, runbook.Skipped:
-				done++
-			case runbook.Failed, runbook.Interrupted:
-				failed++
-			}
-			total++
-		}
+		done, total, failed := st.PhaseProgress(ph.ID)
 		rows = append(rows, []string{ph.Title, fmt.Sprintf("%d/%d", done, total), fmt.Sprint(failed)})
 	}
 	m.table([]string{"phase", "done", "failed or interrupted"}, rows)

@@ -146,6 +146,26 @@ func (s State) Effective(id StepID) Status {
 	return st.Status
 }
 
+// PhaseProgress counts a phase's steps that apply: done (or skipped),
+// all of them, and failed (or interrupted).
+func (s State) PhaseProgress(phase string) (done, total, failed int) {
+	for _, step := range s.Runbook().Steps {
+		if step.Phase != phase {
+			continue
+		}
+		switch s.Effective(step.ID) {
+		case NotApplied:
+			continue
+		case Done, Skipped:
+			done++
+		case Failed, Interrupted:
+			failed++
+		}
+		total++
+	}
+	return done, total, failed
+}
+
 func settled(st Status) bool { return st == Done || st == Skipped || st == NotApplied }
 
 // blocker names the first unmet prerequisite, or "".

@@ -83,21 +83,7 @@ func (c *checklist) view(st runbook.State, running map[runbook.StepID]*run, widt
 // heading is a phase's title with how many of its steps are settled (done
 // or skipped) out of those that apply, and a mark when one failed.
 func (c *checklist) heading(st runbook.State, phase string, width int) string {
-	done, total, failed := 0, 0, 0
-	for _, s := range st.Runbook().Steps {
-		if s.Phase != phase {
-			continue
-		}
-		switch st.Effective(s.ID) {
-		case runbook.NotApplied:
-			continue
-		case runbook.Done, runbook.Skipped:
-			done++
-		case runbook.Failed, runbook.Interrupted:
-			failed++
-		}
-		total++
-	}
+	done, total, failed := st.PhaseProgress(phase)
 	count := sFaint.Render(fmt.Sprintf("%d/%d", done, total))
 	if failed > 0 {
 		count += sBad.Render(fmt.Sprintf(" %d failed", failed))
