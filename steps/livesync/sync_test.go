@@ -220,3 +220,24 @@ func TestStartRefusesWithoutNotifications(t *testing.T) {
 		t.Fatalf("Start: %v, want a refusal naming notify-keyspace-events KEA", err)
 	}
 }
+
+// A key only on the target is a difference, unless the target is about to
+// expire it (the source already did, a round trip earlier).
+func TestCompareKeysOnlyOnTheTarget(t *testing.T) {
+	p := newPair(t)
+	ctx := context.Background()
+	src, dst := client(t, p.src, 0), client(t, p.dst, 0)
+	must(t, dst.Set(ctx, "stale", "v", 0).Err())
+	must(t, dst.Set(ctx, "expiring", "v", 800*time.Millisecond).Err())
+	must(t, dst.Set(ctx, "later", "v", time.Hour).Err())
+	var out Compared
+	must(t, Compare(ctx, src, dst, 0, []string{"stale", "expiring", "later", "absent"}, time.Second, &out))
+	if out.Keys != 4 || out.Same != 2 || out.Diffs != 2 {
+		t.Fatalf("compared %d, same %d, %d differ %q: want 4 compared, expiring and absent the same", out.Keys, out.Same, out.Diffs, out.Differs)
+	}
+	for i, k := range []string{`"stale"`, `"later"`} {
+		if !strings.Contains(out.Differs[i], k+": on the target, gone from the source") {
+			t.Errorf("difference %d is %q, want %s", i, out.Differs[i], k)
+		}
+	}
+}
