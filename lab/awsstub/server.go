@@ -88,6 +88,7 @@ type Server struct {
 	s3     *s3Service
 	r53    r53State
 	cw     cloudWatch
+	prices []priceItem
 
 	closeOnce sync.Once
 	closeErr  error
@@ -103,6 +104,10 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("awsstub: temp dir for snapshots: %w", err)
 	}
 	s := &Server{cfg: cfg, dir: dir}
+	if s.prices, err = loadPriceList(priceList); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("awsstub: %w", err)
+	}
 	s.ec.init()
 	s.r53.init()
 	if s.s3, err = newS3Service(cfg); err != nil {
@@ -238,9 +243,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveCloudWatch(w, r)
 	case "s3":
 		s.serveS3(w, r)
+	case "pricing":
+		s.servePricing(w, r)
 	default:
 		writeXMLError(w, s.requestID(), "", APIError{Status: http.StatusBadRequest, Code: "UnknownService",
-			Message: fmt.Sprintf("the lab's AWS stand-in does not serve %q: only elasticache, s3, route53 and monitoring", svc)})
+			Message: fmt.Sprintf("the lab's AWS stand-in does not serve %q: only elasticache, s3, route53, monitoring and pricing", svc)})
 	}
 }
 
