@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/app"
 	"github.com/cutover/cutover/lab/awsstub"
 	"github.com/cutover/cutover/lab/dnsserver"
 	"github.com/cutover/cutover/lab/seed"
 	"github.com/cutover/cutover/lab/zone"
-	"github.com/cutover/cutover/steps/snapshot"
 )
 
 // startDNS fills the hosted zone and serves it: the servers' A records and
@@ -66,7 +66,7 @@ func (l *Lab) startAWS() error {
 		SnapshotRetentionLimit: 1,
 		SnapshotWindow:         "05:00-06:00",
 		Snapshot: func(ctx context.Context, w io.Writer) error {
-			_, err := snapshot.Replicate(ctx, l.Source.Addr(), l.Source.Password, w, nil)
+			_, err := replication.Replicate(ctx, l.Source.Addr(), l.Source.Password, w, nil)
 			return err
 		},
 		Info:           func(ctx context.Context) (string, error) { return l.source.Info(ctx).Result() },

@@ -18,9 +18,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
-	"github.com/cutover/cutover/steps/snapshot"
 )
 
 // Executors are this package's steps by ID.
@@ -163,7 +163,7 @@ func fetch(ctx context.Context, c *redis.Client, addr, path string, report func(
 		return 0, fmt.Errorf("backup file: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	n, err := snapshot.ReplicateWith(ctx, c.Options(), w, func(done, total int64) {
+	n, err := replication.ReplicateWith(ctx, c.Options(), w, func(done, total int64) {
 		report(runbook.Progress{Done: done, Total: total, Unit: "bytes", Message: "fetching the RDB from " + addr})
 	})
 	if err == nil {

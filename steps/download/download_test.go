@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/awsstub"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/zone"
@@ -47,7 +48,7 @@ func rdbBytes(t *testing.T, size int) []byte {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := snapshot.Replicate(ctx, r.Addr(), "", &buf, nil); err != nil {
+	if _, err := replication.Replicate(ctx, r.Addr(), "", &buf, nil); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

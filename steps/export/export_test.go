@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/awsstub"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/zone"
@@ -38,7 +39,7 @@ func newWorld(t *testing.T, region, bucket string) *world {
 	stub, err := awsstub.Start(awsstub.Config{
 		Region: region, ReplicationGroupID: "lab-cache", PrimaryEndpoint: src.Addr(),
 		Snapshot: func(ctx context.Context, w io.Writer) error {
-			_, err := snapshot.Replicate(ctx, src.Addr(), src.Password, w, nil)
+			_, err := replication.Replicate(ctx, src.Addr(), src.Password, w, nil)
 			return err
 		},
 		Info:  func(context.Context) (string, error) { return "# Server\r\nredis_version:7.0.15\r\n", nil },

@@ -17,10 +17,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/servers"
 	"github.com/cutover/cutover/steps/rdb"
-	"github.com/cutover/cutover/steps/snapshot"
 )
 
 const (
@@ -69,7 +69,7 @@ func benchDataset(b *testing.B) (rdbPath, pipePath string) {
 		}
 	}
 	write(rdbPath, func(w io.Writer) error {
-		_, err := snapshot.Replicate(context.Background(), src.Addr(), "", w, nil)
+		_, err := replication.Replicate(context.Background(), src.Addr(), "", w, nil)
 		return err
 	})
 	src.Stop()

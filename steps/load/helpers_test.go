@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/seed"
 	"github.com/cutover/cutover/lab/servers"
@@ -51,7 +52,7 @@ func snapshotOf(t *testing.T, r *servers.Redis) string {
 		t.Fatal(err)
 	}
 	w := bufio.NewWriter(f)
-	if _, err := snapshot.Replicate(context.Background(), r.Addr(), r.Password, w, nil); err != nil {
+	if _, err := replication.Replicate(context.Background(), r.Addr(), r.Password, w, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {

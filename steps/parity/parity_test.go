@@ -12,12 +12,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/seed"
 	"github.com/cutover/cutover/lab/servers"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/load"
-	"github.com/cutover/cutover/steps/snapshot"
 )
 
 func client(r *servers.Redis) *redis.Client {
@@ -43,7 +43,7 @@ func copiedFile(t *testing.T, n int) (src, dst *servers.Redis, path string) {
 	path = filepath.Join(t.TempDir(), "s.rdb")
 	f, _ := os.Create(path)
 	w := bufio.NewWriter(f)
-	if _, err := snapshot.Replicate(ctx, src.Addr(), src.Password, w, nil); err != nil {
+	if _, err := replication.Replicate(ctx, src.Addr(), src.Password, w, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.Flush()

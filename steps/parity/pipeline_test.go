@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/awsstub"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/seed"
@@ -44,7 +45,7 @@ func TestRDBPathEndToEnd(t *testing.T) {
 
 	stub, err := awsstub.Start(awsstub.Config{ReplicationGroupID: "lab-cache", PrimaryEndpoint: src.Addr(),
 		Snapshot: func(ctx context.Context, w io.Writer) error {
-			_, err := snapshot.Replicate(ctx, src.Addr(), src.Password, w, nil)
+			_, err := replication.Replicate(ctx, src.Addr(), src.Password, w, nil)
 			return err
 		},
 		Info:    func(ctx context.Context) (string, error) { return sc.Info(ctx).Result() },

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/lab/awsstub"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/zone"
@@ -30,7 +31,7 @@ func record(env *runbook.Env, res runbook.Result) {
 func TestSelfManagedSnapshot(t *testing.T) {
 	t.Parallel()
 	r := labtest.Redis(t, labtest.WithPassword("src-Secret-1"))
-	fill(t, r, 2000)
+	labtest.Fill(t, r, 2000)
 	env := testEnv(t, runbook.Endpoint{Kind: "redis", URL: "redis://" + r.Addr(), Secret: runbook.Secret{Value: r.Password}}, runbook.AWS{})
 	e := &Executor{}
 	p, err := e.Plan(context.Background(), env)
@@ -92,9 +93,9 @@ func stub(t *testing.T, snap func(context.Context, io.Writer) error) *awsstub.Se
 
 func TestElastiCacheSnapshot(t *testing.T) {
 	r := labtest.Redis(t)
-	fill(t, r, 10)
+	labtest.Fill(t, r, 10)
 	s := stub(t, func(ctx context.Context, w io.Writer) error {
-		_, err := Replicate(ctx, r.Addr(), "", w, nil)
+		_, err := replication.Replicate(ctx, r.Addr(), "", w, nil)
 		return err
 	})
 	env := testEnv(t, runbook.Endpoint{Kind: "elasticache", URL: "redis://source.lab.internal:6379", ReplicationGroup: "lab-cache"},

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cutover/cutover/internal/replication"
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 )
@@ -73,7 +74,7 @@ func (e *Executor) runSelfManaged(ctx context.Context, env *runbook.Env, report 
 	defer client.Close()
 	env.Logf("snapshot of %s over the replication protocol into %s", addr, path)
 	size, err := writeSnapshot(path, func(w *bufio.Writer) (int64, error) {
-		return ReplicateWith(ctx, client.Options(), w, func(done, total int64) {
+		return replication.ReplicateWith(ctx, client.Options(), w, func(done, total int64) {
 			report(runbook.Progress{Done: done, Total: total, Unit: "bytes", Message: "receiving from " + addr})
 		})
 	})

@@ -1,43 +1,17 @@
-package snapshot
+package replication
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/cutover/cutover/lab/labtest"
-	"github.com/cutover/cutover/lab/servers"
 	"github.com/cutover/cutover/steps/rdb"
 )
-
-// fill writes n string keys, some with a TTL, and one list.
-func fill(t *testing.T, r *servers.Redis, n int) {
-	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: r.Addr(), Password: r.Password})
-	defer c.Close()
-	ctx := context.Background()
-	p := c.Pipeline()
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for i := range n {
-		val := make([]byte, rnd.IntN(300))
-		for j := range val {
-			val[j] = byte('a' + rnd.IntN(26))
-		}
-		p.Set(ctx, "k:"+strconv.Itoa(i), val, time.Duration(i%3)*time.Hour)
-	}
-	p.RPush(ctx, "list", "a", "b", "c")
-	if _, err := p.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // replicateAndCount takes a snapshot and counts the keys in it.
 func replicateAndCount(t *testing.T, addr, password string) (int64, []int64) {
@@ -73,7 +47,7 @@ func TestReplicateDiskAndDiskless(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := labtest.Redis(t, labtest.WithPassword("s3cret-pw"), labtest.WithConfig(tc.conf...))
-			fill(t, r, 3000)
+			labtest.Fill(t, r, 3000)
 			keys, seen := replicateAndCount(t, r.Addr(), r.Password)
 			if keys != 3001 {
 				t.Fatalf("snapshot holds %d keys, want 3001", keys)
@@ -105,7 +79,7 @@ func TestReplicateCancelled(t *testing.T) {
 	t.Parallel()
 	// A long diskless delay keeps the server from sending anything.
 	r := labtest.Redis(t, labtest.WithConfig("repl-diskless-sync yes", "repl-diskless-sync-delay 30"))
-	fill(t, r, 10)
+	labtest.Fill(t, r, 10)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()

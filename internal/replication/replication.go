@@ -1,4 +1,8 @@
-package snapshot
+// Package replication reads a full RDB from a server over the replication
+// protocol (PSYNC, else SYNC), as `redis-cli --rdb` does. The snapshot and
+// backup steps and the lab's AWS stand-in all use it; it is not a step, so
+// the lab does not depend on one.
+package replication
 
 import (
 	"bufio"
