@@ -79,7 +79,7 @@ func New() *Runbook {
 	rdb := When{Decision: MigrateStrategy, Choices: []string{"rdb"}}
 	live := When{Decision: MigrateStrategy, Choices: []string{"live"}}
 	rdbAWS := rdb
-	rdbAWS.SourceKinds = []string{"elasticache"}
+	rdbAWS.SourceKinds = []string{KindElastiCache, KindServerless}
 	return newRunbook([]*Step{
 		// Phase 1: inventory.
 		{ID: InventoryDiscover, Phase: "inventory", Kind: Check, Title: "Discover what ElastiCache manages",
