@@ -67,7 +67,10 @@ func TestIAMTokenIsAPresignedConnect(t *testing.T) {
 	// The resource type is signed: a token without it is another token.
 	rg, _ := IAMToken(context.Background(), creds, "eu-west-1", runbook.Endpoint{Kind: runbook.KindElastiCache, ReplicationGroup: "sessions", Username: "app-user"}, at)
 	sl, _ := IAMToken(context.Background(), creds, "eu-west-1", runbook.Endpoint{Kind: runbook.KindServerless, ServerlessCache: "sessions", Username: "app-user"}, at)
-	if sig := func(tok string) string { q, _ := url.ParseQuery(tok[strings.Index(tok, "?")+1:]); return q.Get("X-Amz-Signature") }; sig(rg) == sig(sl) {
+	if sig := func(tok string) string {
+		q, _ := url.ParseQuery(tok[strings.Index(tok, "?")+1:])
+		return q.Get("X-Amz-Signature")
+	}; sig(rg) == sig(sl) {
 		t.Error("the serverless token's signature does not cover ResourceType")
 	}
 }
