@@ -83,7 +83,7 @@ func New() *Runbook {
 	return newRunbook([]*Step{
 		// Phase 1: inventory.
 		{ID: InventoryDiscover, Phase: "inventory", Kind: Check, Title: "Discover what ElastiCache manages",
-			About: "Reads the replication group from the ElastiCache API (or INFO for a self-managed source): engine and version, node type, cluster mode and shards, auth mode, in-transit and at-rest encryption, Multi-AZ and automatic failover, Global Datastore membership, snapshot retention and window, and the parameter group values that differ from the defaults. A serverless cache is read with DescribeServerlessCaches and its user group's users: engine and version, endpoint and reader endpoint, user group, usage limits, snapshot retention, security groups. Every later decision is filled in from what it finds."},
+			About: "Reads the replication group from the ElastiCache API (or INFO for a self-managed source): engine and version, node type, cluster mode and shards, auth mode, in-transit and at-rest encryption, Multi-AZ and automatic failover, Global Datastore membership, snapshot retention and window, and the parameter group values that differ from the defaults. Every later decision is filled in from what it finds."},
 		{ID: InventoryAuth, Phase: "inventory", Kind: Decision, Title: "Authentication on the target", Needs: []StepID{InventoryDiscover},
 			About:   "ElastiCache IAM auth tokens and AUTH tokens have no self-managed equivalent; pick how clients will authenticate to the target.",
 			Options: opts("requirepass", "requirepass: one shared password", "acl", "ACL users per application (Redis 6+)"),
