@@ -35,12 +35,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// startLab runs `cutover lab serve` and returns the config path; the lab
-// is stopped with SIGTERM at cleanup.
-func startLab(t *testing.T, keys string) (dir, config string) {
+// startLab runs `cutover lab serve` (with flags, e.g. --serverless) and
+// returns the config path; the lab is stopped with SIGTERM at cleanup.
+func startLab(t *testing.T, keys string, flags ...string) (dir, config string) {
 	t.Helper()
 	dir = t.TempDir()
-	cmd := exec.Command(binary, "lab", "serve", "--dir", filepath.Join(dir, "lab"), "--keys", keys)
+	cmd := exec.Command(binary, append([]string{"lab", "serve", "--dir", filepath.Join(dir, "lab"), "--keys", keys}, flags...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

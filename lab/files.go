@@ -88,6 +88,12 @@ func (l *Lab) env() string {
 	} {
 		b.WriteString(kv[0] + "=" + shellQuote(kv[1]) + "\n")
 	}
+	if l.Serverless {
+		b.WriteString("# the serverless (TLS) endpoint cutover uses, as user " + SourceUser + " with SOURCE_PASSWORD\n")
+		for _, kv := range [][2]string{{"SOURCE_TLS_ADDR", l.SourceTLS}, {"SOURCE_CA_FILE", l.CAFile}} {
+			b.WriteString(kv[0] + "=" + shellQuote(kv[1]) + "\n")
+		}
+	}
 	return b.String()
 }
 
@@ -105,6 +111,8 @@ func shellQuote(s string) string {
 var configTemplate = template.Must(template.New("cutover.yaml").Funcs(template.FuncMap{
 	"q":                strconv.Quote,
 	"replicationGroup": func() string { return ReplicationGroup },
+	"serverlessCache":  func() string { return ServerlessCache },
+	"sourceUser":       func() string { return SourceUser },
 	"master":           func() string { return Master },
 	"region":           func() string { return Region },
 	"bucket":           func() string { return Bucket },
@@ -120,10 +128,20 @@ log: cutover.log
 poll_interval: 1s
 
 source:
+{{- if .Serverless}}
+  kind: elasticache-serverless
+  url: {{q (print "rediss://" .SourceTLS)}}
+  username: {{q sourceUser}}
+  password_file: secrets/source.pass
+  serverless_cache: {{q serverlessCache}}
+  tls:
+    ca_file: {{q .CAFile}}
+{{- else}}
   kind: elasticache
   url: {{q (print "redis://" .Source.Addr)}}
   password_file: secrets/source.pass
   replication_group: {{q replicationGroup}}
+{{- end}}
 
 target:
   kind: sentinel

@@ -32,6 +32,12 @@ type Options struct {
 	Dir  string    // holds the servers' files, secrets/, cutover.yaml and lab.env; created
 	Keys int       // keys seeded into the source; 0 means DefaultKeys, negative means none
 	Log  io.Writer // progress lines; nil discards them
+
+	// Serverless makes the source an ElastiCache Serverless cache: TLS, no
+	// CONFIG, BGSAVE, LASTSAVE or SAVE (renamed away), no SYNC, PSYNC,
+	// CLIENT LIST or CLIENT KILL for its users (ACL), no keyspace
+	// notifications, and the stand-in describes a serverless cache.
+	Serverless bool
 }
 
 // Lab is a running lab. Its servers live until Close (or until this
@@ -43,6 +49,14 @@ type Lab struct {
 	Block      servers.Block
 	Port       int // the port of source, target and replica
 	Keys       int // keys seeded
+
+	// Serverless is Options.Serverless. The source then answers TLS on
+	// SourceTLS (its certificate verifies against CAFile) for cutover,
+	// which logs in as SourceUser; its plaintext port, for the simulated
+	// application and the stand-in, stands in for AWS's own access.
+	Serverless bool
+	SourceTLS  string
+	CAFile     string
 
 	Source, Target, Replica *servers.Redis
 	Sentinels               []*servers.Sentinel
@@ -66,7 +80,7 @@ type Lab struct {
 // source is seeded, the sentinels agree, the name resolves and the
 // application is sending traffic. On error everything started is stopped.
 func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
-	l := &Lab{log: opts.Log, start: time.Now(), Keys: opts.Keys}
+	l := &Lab{log: opts.Log, start: time.Now(), Keys: opts.Keys, Serverless: opts.Serverless}
 	if l.log == nil {
 		l.log = io.Discard
 	}
@@ -148,7 +162,7 @@ func (l *Lab) claimDir(dir string) error {
 }
 
 func serverDirs() []string {
-	return []string{"source", "target", "replica", "sentinel-1", "sentinel-2", "sentinel-3", "exporter"}
+	return []string{"source", "target", "replica", "sentinel-1", "sentinel-2", "sentinel-3", "exporter", "tls"}
 }
 
 // logf writes one progress line with the time since Start.

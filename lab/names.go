@@ -10,6 +10,7 @@ const (
 	TargetName       = "target.lab.internal"
 	ReplicaName      = "replica.lab.internal"
 	ReplicationGroup = "lab-cache"
+	ServerlessCache  = "lab-cache" // the serverless source's name (lab serve --serverless)
 	Region           = "us-east-1"
 	Bucket           = "lab-backups"
 	Master           = "mymaster" // the master name the sentinels monitor
@@ -34,6 +35,21 @@ const (
 
 // UserGroup is the stand-in's RBAC user group of the replication group.
 const UserGroup = "lab-users"
+
+// SourceUser is the user cutover logs in as on the serverless source, with
+// the source password: ElastiCache Serverless refuses these commands to
+// every user, and the lab's source does too (serverlessDenied).
+const SourceUser = "cutover"
+
+// serverlessRenamed are the commands the serverless source has not at all
+// (rename-command to ""): ERR unknown command, as ElastiCache answers.
+// SYNC and PSYNC stay for the stand-in's snapshots, which replicate from
+// the source as the default user; serverlessDenied refuses them to users.
+var serverlessRenamed = []string{"CONFIG", "BGSAVE", "BGREWRITEAOF", "LASTSAVE", "SAVE"}
+
+// serverlessDenied is what each user of the serverless source may not run
+// beside them (CLIENT takes no rename per subcommand).
+const serverlessDenied = "-sync -psync -client|list -client|kill -monitor -debug"
 
 // Users are the application users in UserGroup, by name with their ACL
 // rules; the lab gives the source and the target each of them with one

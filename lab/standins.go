@@ -76,6 +76,13 @@ func (l *Lab) startAWS() error {
 		Extra:          l.control(),
 		SampleEvery:    10 * time.Second,
 	}
+	if l.Serverless {
+		// Its reader endpoint is the one endpoint: the lab's source has one
+		// TLS port.
+		cfg.ReplicationGroupID, cfg.PrimaryEndpoint, cfg.Parameters = "", "", nil
+		cfg.Serverless = &awsstub.Serverless{Name: ServerlessCache, Endpoint: l.SourceTLS, ReaderEndpoint: l.SourceTLS,
+			MaxDataGB: 10, MaxECPU: 5000, ExportParts: 3}
+	}
 	// 4566 is the port AWS stand-ins customarily use; any will do.
 	cfg.Addr = l.Block.Host(hostAWS) + ":4566"
 	if l.AWS, err = awsstub.Start(cfg); err != nil {
@@ -84,7 +91,11 @@ func (l *Lab) startAWS() error {
 			return fmt.Errorf("lab: %w", err)
 		}
 	}
-	l.logf("AWS stand-in on %s (replication group %s, bucket %s)", l.AWS.URL(), ReplicationGroup, Bucket)
+	what := "replication group " + ReplicationGroup
+	if l.Serverless {
+		what = "serverless cache " + ServerlessCache + " on " + l.SourceTLS
+	}
+	l.logf("AWS stand-in on %s (%s, bucket %s)", l.AWS.URL(), what, Bucket)
 	return nil
 }
 

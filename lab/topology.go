@@ -3,8 +3,11 @@ package lab
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,26 +24,54 @@ const (
 
 // Both sides persist with AOF and have a memory limit, the policy and the
 // keyspace notifications the stand-in's parameter group reports: a
-// correct build (build.memory, build.keyspace_events) passes.
-var persistence = []string{
-	"appendonly yes",
-	"maxmemory 1gb",
-	"maxmemory-policy allkeys-lru",
-	"notify-keyspace-events " + SourceKeyspaceEvents,
-	// No AOF rewrite (a fork) while the lab seeds.
-	"auto-aof-rewrite-min-size 512mb",
+// correct build (build.memory, build.keyspace_events) passes. A serverless
+// source has no notifications and evicts as volatile-lru, so then neither
+// side has them and both evict so.
+func (l *Lab) persistence() []string {
+	lines := []string{
+		"appendonly yes",
+		"maxmemory 1gb",
+		// No AOF rewrite (a fork) while the lab seeds.
+		"auto-aof-rewrite-min-size 512mb",
+	}
+	if l.Serverless {
+		return append(lines, "maxmemory-policy volatile-lru")
+	}
+	return append(lines, "maxmemory-policy allkeys-lru", "notify-keyspace-events "+SourceKeyspaceEvents)
 }
 
 // userLines are the redis.conf lines that create Users: in the config
 // rather than by ACL SETUSER, so they survive the failover drill's restart
 // of a server from its config. The passwords are rand.Text, which needs no
-// quoting.
-func (l *Lab) userLines() []string {
+// quoting. extra rules go after each user's own.
+func (l *Lab) userLines(extra string) []string {
 	var lines []string
 	for _, u := range Users {
-		lines = append(lines, "user "+u.Name+" on >"+l.UserPasswords[u.Name]+" "+u.Rules)
+		lines = append(lines, strings.TrimSpace("user "+u.Name+" on >"+l.UserPasswords[u.Name]+" "+u.Rules+" "+extra))
 	}
 	return lines
+}
+
+// serverlessLines make the source a serverless cache: TLS on tlsPort with
+// a certificate from the lab CA, the commands it has not, and SourceUser
+// and Users refused what it refuses.
+func (l *Lab) serverlessLines(password string, tlsPort int) ([]string, error) {
+	host := l.Block.Host(hostSource)
+	f, err := writeTLS(filepath.Join(l.Dir, "tls"), host, SourceName)
+	if err != nil {
+		return nil, err
+	}
+	l.SourceTLS, l.CAFile = net.JoinHostPort(host, strconv.Itoa(tlsPort)), f.CA
+	lines := []string{
+		"tls-port " + strconv.Itoa(tlsPort),
+		"tls-cert-file " + f.Cert, "tls-key-file " + f.Key, "tls-ca-cert-file " + f.CA,
+		"tls-auth-clients no",
+	}
+	for _, c := range serverlessRenamed {
+		lines = append(lines, "rename-command "+c+` ""`)
+	}
+	lines = append(lines, "user "+SourceUser+" on >"+password+" ~* &* +@all "+serverlessDenied)
+	return append(lines, l.userLines(serverlessDenied)...), nil
 }
 
 // pickAddresses picks a block and the ports: 6379 and 26379 when free there
@@ -70,10 +101,21 @@ const SourceKeyspaceEvents = "KEA"
 
 // startSource starts the ElastiCache stand-in and seeds it.
 func (l *Lab) startSource(ctx context.Context, password string) error {
+	extra := slices.Concat(l.persistence(), l.userLines(""))
+	if l.Serverless {
+		port, err := servers.FreePort(l.Block.Host(hostSource))
+		if err != nil {
+			return fmt.Errorf("lab: source TLS port: %w", err)
+		}
+		if extra, err = l.serverlessLines(password, port); err != nil {
+			return err
+		}
+		extra = append(l.persistence(), extra...)
+	}
 	var err error
 	l.Source, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "source"), Host: l.Block.Host(hostSource), Port: l.Port,
-		Password: password, Extra: slices.Concat(persistence, l.userLines()),
+		Password: password, Extra: extra,
 	})
 	if err != nil {
 		return fmt.Errorf("lab: source: %w", err)
@@ -101,14 +143,14 @@ func (l *Lab) startTarget(ctx context.Context, password string) error {
 	var err error
 	l.Target, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "target"), Host: b.Host(hostTarget), Port: l.Port,
-		Password: password, MasterAuth: password, Extra: slices.Concat(persistence, l.userLines()),
+		Password: password, MasterAuth: password, Extra: slices.Concat(l.persistence(), l.userLines("")),
 	})
 	if err != nil {
 		return fmt.Errorf("lab: target: %w", err)
 	}
 	l.Replica, err = servers.StartRedis(ctx, servers.RedisConfig{
 		Dir: filepath.Join(l.Dir, "replica"), Host: b.Host(hostReplica), Port: l.Port,
-		Password: password, MasterAuth: password, ReplicaOf: l.Target.Addr(), Extra: slices.Concat(persistence, l.userLines()),
+		Password: password, MasterAuth: password, ReplicaOf: l.Target.Addr(), Extra: slices.Concat(l.persistence(), l.userLines("")),
 	})
 	if err != nil {
 		return fmt.Errorf("lab: replica: %w", err)

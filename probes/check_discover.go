@@ -8,9 +8,17 @@ import (
 )
 
 var discoverCheck = check{
-	summary: "Inventory the source: what ElastiCache manages (from its API) or what a self-managed server runs (from INFO and CONFIG).",
+	summary: "Inventory the source: what ElastiCache manages (from its API: the replication group or the serverless cache) or what a self-managed server runs (from INFO and CONFIG).",
 	calls: func(cfg *runbook.Config) []string {
-		if cfg.Source.Kind == "elasticache" {
+		if cfg.Source.Serverless() {
+			n := cfg.Source.ServerlessCache
+			return []string{
+				"ElastiCache DescribeServerlessCaches " + n,
+				"ElastiCache DescribeUserGroups and DescribeUsers (its user group)",
+				"no CONFIG GET: " + serverlessNoConfig,
+			}
+		}
+		if cfg.Source.Kind == runbook.KindElastiCache {
 			g := cfg.Source.ReplicationGroup
 			return []string{
 				"ElastiCache DescribeReplicationGroups " + g,
@@ -22,7 +30,10 @@ var discoverCheck = check{
 	},
 	run: func(ctx context.Context, env *runbook.Env, _ func(runbook.Progress)) runbook.Result {
 		var p proof
-		if env.Config.Source.Kind == "elasticache" {
+		switch env.Config.Source.Kind {
+		case runbook.KindServerless:
+			return p.discoverServerless(ctx, env.Config)
+		case runbook.KindElastiCache:
 			return p.discoverElastiCache(ctx, env.Config)
 		}
 		return p.discoverRedis(ctx, env.Config)

@@ -11,7 +11,10 @@ var keyspaceEventsCheck = check{
 	summary: "Compare notify-keyspace-events on the target with the source's, as sets of event classes.",
 	calls: func(cfg *runbook.Config) []string {
 		from := "CONFIG GET notify-keyspace-events on " + cfg.Source.URL
-		if cfg.Source.Kind == "elasticache" {
+		switch cfg.Source.Kind {
+		case runbook.KindServerless:
+			from = "none on the source: " + serverlessNoKeyspace
+		case runbook.KindElastiCache:
 			from = "the fact " + runbook.DiscoverParamKeyspaceEvents.String() + " (parameter group)"
 		}
 		return []string{"CONFIG GET notify-keyspace-events on " + cfg.Target.URL, from}
@@ -52,9 +55,13 @@ var keyspaceEventsCheck = check{
 
 // sourceKeyspaceEvents is the source's notify-keyspace-events and where it
 // was read: ElastiCache refuses CONFIG, so its value is the parameter
-// group's, as inventory.discover recorded it.
+// group's, as inventory.discover recorded it; a serverless cache has none
+// at all.
 func sourceKeyspaceEvents(ctx context.Context, env *runbook.Env) (value, from string, err error) {
-	if env.Config.Source.Kind == "elasticache" {
+	switch env.Config.Source.Kind {
+	case runbook.KindServerless:
+		return "", "serverless cache", nil
+	case runbook.KindElastiCache:
 		f := env.State.Facts
 		if f[runbook.DiscoverKeyspaceEvents] == "" {
 			return "", "", fmt.Errorf("the parameter group is not known: run inventory.discover first")

@@ -17,8 +17,11 @@ var memoryCheck = check{
 	summary: "Compare the target's memory limit and eviction policy with the source's: maxmemory set and at least the source's used_memory with 20% headroom, the same maxmemory-policy.",
 	calls: func(cfg *runbook.Config) []string {
 		calls := []string{"INFO memory on " + cfg.Target.URL, "INFO memory on " + cfg.Source.URL}
-		if cfg.Source.Kind == "elasticache" {
+		switch cfg.Source.Kind {
+		case runbook.KindElastiCache:
 			calls = append(calls, "the fact inventory.discover.maxmemory-policy (parameter group)")
+		case runbook.KindServerless:
+			calls = append(calls, "the fact inventory.discover.maxmemory-policy (how a serverless cache evicts)")
 		}
 		return calls
 	},
@@ -39,15 +42,18 @@ var memoryCheck = check{
 		defer sc.Close()
 		src, srcErr := infoOf(ctx, sc, "memory")
 		policy, from := src.MaxMemoryPolicy, "source INFO"
-		if cfg.Source.Kind == "elasticache" {
+		switch cfg.Source.Kind {
+		case runbook.KindElastiCache:
 			policy, from = env.State.Facts[runbook.DiscoverMaxmemoryPolicy], "parameter group"
+		case runbook.KindServerless:
+			policy, from = env.State.Facts[runbook.DiscoverMaxmemoryPolicy], "serverless cache"
 		}
 		switch {
 		case policy != "":
 			if !p.row("maxmemory-policy", tgt.MaxMemoryPolicy, policy+" (the "+from+"'s)", tgt.MaxMemoryPolicy == policy) {
 				p.fix("CONFIG SET maxmemory-policy %s on the target (and `maxmemory-policy %s` in its redis.conf)", policy, policy)
 			}
-		case cfg.Source.Kind == "elasticache":
+		case cfg.Source.ElastiCache():
 			p.row("maxmemory-policy", tgt.MaxMemoryPolicy, "the source's", false)
 			p.failure = "the source's maxmemory-policy is not known: run inventory.discover first"
 		default:

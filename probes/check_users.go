@@ -12,9 +12,12 @@ var usersCheck = check{
 	summary: "List the source's ACL users and check that each exists on the target's primary and replicas with the same rules and logs in with its password from target.users. Passwords are never read from the source nor shown.",
 	calls: func(cfg *runbook.Config) []string {
 		var calls []string
-		if cfg.Source.Kind == "elasticache" {
+		switch {
+		case cfg.Source.Serverless():
+			calls = append(calls, "DescribeServerlessCaches "+cfg.Source.ServerlessCache, "DescribeUserGroups (its user group)", "DescribeUsers")
+		case cfg.Source.ElastiCache():
 			calls = append(calls, "DescribeReplicationGroups "+cfg.Source.ReplicationGroup, "DescribeUserGroups (its user groups)", "DescribeUsers")
-		} else {
+		default:
 			calls = append(calls, "ACL LIST on "+cfg.Source.URL)
 		}
 		return append(calls, "ACL LIST on the target's primary and each of target.replicas",

@@ -145,7 +145,7 @@ func failDialer(err error) func(context.Context, string, string) (net.Conn, erro
 
 // roleOf names an endpoint as the config does: source or target.
 func roleOf(ep runbook.Endpoint) string {
-	if ep.Kind == "elasticache" || ep.Kind == "redis" {
+	if ep.ElastiCache() || ep.Kind == "redis" {
 		return "source"
 	}
 	return "target"

@@ -16,24 +16,33 @@ import (
 )
 
 // ElastiCache IAM authentication: the password is a SigV4-presigned
-// "connect" request for the replication group and user, valid 15 minutes.
+// "connect" request for the replication group (or serverless cache) and
+// user, valid 15 minutes.
 const (
 	iamTokenLife  = 15 * time.Minute
 	iamTokenReuse = 10 * time.Minute // renew well before it expires
 	emptySHA256   = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
-// IAMToken builds an ElastiCache IAM auth token for user on the
-// replication group, signed with creds in region at now.
-func IAMToken(ctx context.Context, creds aws.Credentials, region, replicationGroup, user string, now time.Time) (string, error) {
-	q := url.Values{"Action": {"connect"}, "User": {user}, "X-Amz-Expires": {fmt.Sprint(int(iamTokenLife.Seconds()))}}
-	req, err := http.NewRequest(http.MethodGet, "http://"+replicationGroup+"/?"+q.Encode(), nil)
+// IAMToken builds an ElastiCache IAM auth token for the source ep (its
+// user, and its replication group or serverless cache), signed with creds
+// in region at now. A serverless cache's token also carries
+// ResourceType=ServerlessCache: without it ElastiCache looks for a
+// replication group of that name and refuses the login.
+func IAMToken(ctx context.Context, creds aws.Credentials, region string, ep runbook.Endpoint, now time.Time) (string, error) {
+	resource := ep.ReplicationGroup
+	q := url.Values{"Action": {"connect"}, "User": {ep.Username}, "X-Amz-Expires": {fmt.Sprint(int(iamTokenLife.Seconds()))}}
+	if ep.Serverless() {
+		resource = ep.ServerlessCache
+		q.Set("ResourceType", "ServerlessCache")
+	}
+	req, err := http.NewRequest(http.MethodGet, "http://"+resource+"/?"+q.Encode(), nil)
 	if err != nil {
-		return "", fmt.Errorf("IAM token for %s: %v", replicationGroup, err)
+		return "", fmt.Errorf("IAM token for %s: %v", resource, err)
 	}
 	signed, _, err := v4.NewSigner().PresignHTTP(ctx, creds, req, emptySHA256, "elasticache", region, now.UTC())
 	if err != nil {
-		return "", fmt.Errorf("IAM token for %s: %v", replicationGroup, err)
+		return "", fmt.Errorf("IAM token for %s: %v", resource, err)
 	}
 	return strings.TrimPrefix(signed, "http://"), nil
 }
@@ -62,7 +71,7 @@ func iamCredentials(ep runbook.Endpoint) func(ctx context.Context) (string, stri
 		if err != nil {
 			return "", "", fmt.Errorf("IAM auth for the source: no AWS credentials: %v (check AWS_PROFILE or aws.profile)", err)
 		}
-		t, err := IAMToken(ctx, creds, cfg.Region, ep.ReplicationGroup, ep.Username, time.Now())
+		t, err := IAMToken(ctx, creds, cfg.Region, ep, time.Now())
 		if err != nil {
 			return "", "", err
 		}

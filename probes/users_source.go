@@ -22,10 +22,10 @@ type sourceUser struct {
 }
 
 // sourceUsers lists the source's ACL users, and says where from: the
-// replication group's user groups for ElastiCache (passwords are never
-// readable there), ACL LIST otherwise.
+// replication group's user groups, or the serverless cache's user group,
+// for ElastiCache (passwords are never readable there), ACL LIST otherwise.
 func sourceUsers(ctx context.Context, cfg *runbook.Config) ([]sourceUser, string, error) {
-	if cfg.Source.Kind == "elasticache" {
+	if cfg.Source.ElastiCache() {
 		return elastiCacheUsers(ctx, cfg)
 	}
 	c := sourceClient(cfg, "check")
@@ -49,18 +49,58 @@ func elastiCacheUsers(ctx context.Context, cfg *runbook.Config) ([]sourceUser, s
 		return nil, "", err
 	}
 	ec := elastiCache(awsCfg, cfg.AWS)
-	rg, err := replicationGroup(ctx, ec, cfg.Source.ReplicationGroup)
+	groups, owner, err := sourceUserGroups(ctx, ec, cfg.Source)
 	if err != nil {
 		return nil, "", err
 	}
-	if len(rg.UserGroupIds) == 0 {
-		return nil, "replication group " + cfg.Source.ReplicationGroup + " has no user groups", nil
+	if len(groups) == 0 {
+		return nil, owner + " has no user groups", nil
 	}
-	ids := map[string]bool{}
-	for _, g := range rg.UserGroupIds {
-		members, err := userGroupMembers(ctx, ec, g)
+	out, err := groupUsers(ctx, ec, groups)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, "user groups " + strings.Join(groups, ", ") + " of " + managedID(cfg.Source), nil
+}
+
+// sourceUserGroups are the user groups of the replication group, or the
+// one of the serverless cache, and what owns them ("replication group X",
+// "serverless cache X").
+func sourceUserGroups(ctx context.Context, ec *elasticache.Client, src runbook.Endpoint) ([]string, string, error) {
+	if src.Serverless() {
+		sc, err := serverlessCache(ctx, ec, src.ServerlessCache)
 		if err != nil {
 			return nil, "", err
+		}
+		owner := "serverless cache " + managedID(src)
+		if id := aws.ToString(sc.UserGroupId); id != "" {
+			return []string{id}, owner, nil
+		}
+		return nil, owner, nil
+	}
+	rg, err := replicationGroup(ctx, ec, src.ReplicationGroup)
+	if err != nil {
+		return nil, "", err
+	}
+	return rg.UserGroupIds, "replication group " + managedID(src), nil
+}
+
+// managedID is an ElastiCache source's ID: its serverless cache's name or
+// its replication group's ID.
+func managedID(src runbook.Endpoint) string {
+	if src.Serverless() {
+		return src.ServerlessCache
+	}
+	return src.ReplicationGroup
+}
+
+// groupUsers are the users of the user groups, by name.
+func groupUsers(ctx context.Context, ec *elasticache.Client, groups []string) ([]sourceUser, error) {
+	ids := map[string]bool{}
+	for _, g := range groups {
+		members, err := userGroupMembers(ctx, ec, g)
+		if err != nil {
+			return nil, err
 		}
 		for _, id := range members {
 			ids[id] = true
@@ -68,7 +108,7 @@ func elastiCacheUsers(ctx context.Context, cfg *runbook.Config) ([]sourceUser, s
 	}
 	users, err := describeUsers(ctx, ec)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	var out []sourceUser
 	for _, eu := range users {
@@ -84,7 +124,7 @@ func elastiCacheUsers(ctx context.Context, cfg *runbook.Config) ([]sourceUser, s
 		out = append(out, sourceUser{aclUser: u, iam: auth == ectypes.AuthenticationTypeIam, skip: skipReason(u, aws.ToString(eu.Status))})
 	}
 	slices.SortFunc(out, func(a, b sourceUser) int { return strings.Compare(a.name, b.name) })
-	return out, "user groups " + strings.Join(rg.UserGroupIds, ", ") + " of " + cfg.Source.ReplicationGroup, nil
+	return out, nil
 }
 
 // skipReason says why a source user needs no twin on the target, or "".
@@ -109,7 +149,7 @@ func userGroupMembers(ctx context.Context, ec *elasticache.Client, id string) ([
 		return nil, fmt.Errorf("DescribeUserGroups %s: %s", id, ExplainAWS(err))
 	}
 	if len(out.UserGroups) == 0 {
-		return nil, fmt.Errorf("user group %s of the replication group not found", id)
+		return nil, fmt.Errorf("user group %s of the source not found", id)
 	}
 	return out.UserGroups[0].UserIds, nil
 }

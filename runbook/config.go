@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,13 +47,31 @@ type Endpoint struct {
 	Username         string `yaml:"username"`
 	Secret           Secret `yaml:",inline"`
 	ReplicationGroup string `yaml:"replication_group"`
-	TLS              TLS    `yaml:"tls"`
+	// ServerlessCache names the ElastiCache Serverless cache of an
+	// elasticache-serverless source.
+	ServerlessCache string `yaml:"serverless_cache"`
+	TLS             TLS    `yaml:"tls"`
 	// IAM authenticates to an ElastiCache source with short-lived IAM
 	// tokens (a SigV4-presigned connect request) instead of a password.
 	IAM bool `yaml:"iam"`
 	// AWS is the config's aws section, copied here for IAM tokens.
 	AWS AWS `yaml:"-"`
 }
+
+// Source kinds reached through the ElastiCache API.
+const (
+	KindElastiCache = "elasticache"            // a replication group
+	KindServerless  = "elasticache-serverless" // a serverless cache
+)
+
+// ElastiCache reports whether the endpoint is managed by ElastiCache, a
+// replication group or a serverless cache.
+func (e Endpoint) ElastiCache() bool { return e.Kind == KindElastiCache || e.Kind == KindServerless }
+
+// Serverless reports whether the endpoint is an ElastiCache Serverless
+// cache: always TLS, cluster mode with one virtual shard, and no CONFIG,
+// BGSAVE, LASTSAVE, CLIENT LIST or keyspace notifications.
+func (e Endpoint) Serverless() bool { return e.Kind == KindServerless }
 
 // Target is the self-managed side.
 type Target struct {
@@ -232,7 +251,7 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	if c.Notify.PagerDuty != nil {
 		orDefault(&c.Notify.PagerDuty.Endpoint, PagerDutyChangeURL)
 	}
-	if c.Source.Kind == "elasticache" && c.AWS.Region == "" {
+	if c.Source.ElastiCache() && c.AWS.Region == "" {
 		c.AWS.Region = getenv("AWS_REGION")
 	}
 }
@@ -343,7 +362,7 @@ func (v *validator) config(c *Config) {
 	if c.PollInterval.Duration < 100*time.Millisecond || c.PollInterval.Duration > time.Minute {
 		v.fail("poll_interval", "%s is out of range; use between 100ms and 1m", c.PollInterval.Duration)
 	}
-	v.oneOf("source.kind", c.Source.Kind, "elasticache", "redis")
+	v.oneOf("source.kind", c.Source.Kind, KindElastiCache, KindServerless, "redis")
 	v.redisURL("source.url", c.Source.URL)
 	if c.Source.IAM {
 		v.iam(c)
@@ -351,16 +370,7 @@ func (v *validator) config(c *Config) {
 		v.secret("source", &c.Source.Secret, true)
 	}
 	v.tls("source.tls", c.Source)
-	if c.Source.Kind == "elasticache" {
-		if c.Source.ReplicationGroup == "" {
-			v.fail("source.replication_group", "missing; an elasticache source needs its replication group ID (aws elasticache describe-replication-groups)")
-		}
-		if c.AWS.Region == "" {
-			v.fail("aws.region", "missing; an elasticache source needs the AWS region (or set AWS_REGION)")
-		}
-	} else if c.Source.ReplicationGroup != "" {
-		v.fail("source.replication_group", "only an elasticache source has a replication group")
-	}
+	v.managed(c)
 	v.oneOf("target.kind", c.Target.Kind, "standalone", "sentinel", "cluster")
 	v.redisURL("target.url", c.Target.URL)
 	if sameServer(c.Source.URL, c.Target.URL) {
@@ -373,6 +383,9 @@ func (v *validator) config(c *Config) {
 	}
 	if c.Target.ReplicationGroup != "" {
 		v.fail("target.replication_group", "the target is self-managed and has no replication group")
+	}
+	if c.Target.ServerlessCache != "" {
+		v.fail("target.serverless_cache", "the target is self-managed and is no serverless cache")
 	}
 	if c.Target.Kind == "sentinel" {
 		if c.Target.Sentinel.Master == "" {
@@ -401,7 +414,7 @@ func (v *validator) config(c *Config) {
 	if c.S3.Bucket != "" && !validBucket(c.S3.Bucket) {
 		v.fail("s3.bucket", "%q is not a valid bucket name (3-63 lower-case letters, digits, dots and hyphens)", c.S3.Bucket)
 	}
-	if c.Source.Kind == "elasticache" && c.S3.Bucket == "" {
+	if c.Source.ElastiCache() && c.S3.Bucket == "" {
 		v.fail("s3.bucket", "missing; exporting an ElastiCache snapshot needs a bucket in the same region")
 	}
 	if strings.HasPrefix(c.S3.Prefix, "/") {
@@ -418,13 +431,48 @@ func (v *validator) config(c *Config) {
 	}
 }
 
+// serverlessName is what CreateServerlessCache accepts as a name.
+var serverlessName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+
+// managed checks what an ElastiCache source needs: its replication group or
+// serverless cache, and the region.
+func (v *validator) managed(c *Config) {
+	src := &c.Source
+	switch src.Kind {
+	case KindElastiCache:
+		if src.ReplicationGroup == "" {
+			v.fail("source.replication_group", "missing; an elasticache source needs its replication group ID (aws elasticache describe-replication-groups)")
+		}
+	case KindServerless:
+		switch {
+		case src.ServerlessCache == "":
+			v.fail("source.serverless_cache", "missing; an elasticache-serverless source needs its cache name (aws elasticache describe-serverless-caches)")
+		case !serverlessName.MatchString(src.ServerlessCache) || strings.HasSuffix(src.ServerlessCache, "-") || strings.Contains(src.ServerlessCache, "--"):
+			v.fail("source.serverless_cache", "%q is not a serverless cache name (up to 40 lower-case letters, digits and single hyphens, starting with a letter)", src.ServerlessCache)
+		case !strings.HasPrefix(src.URL, "rediss://"):
+			v.fail("source.url", "a serverless cache accepts only TLS connections: use rediss://")
+		case src.ReplicationGroup != "":
+			v.fail("source.replication_group", "a serverless cache has no replication group; serverless_cache names it")
+		}
+	}
+	if src.ReplicationGroup != "" && src.Kind != KindElastiCache && src.Kind != KindServerless {
+		v.fail("source.replication_group", "only an elasticache source has a replication group")
+	}
+	if src.ServerlessCache != "" && !src.Serverless() {
+		v.fail("source.serverless_cache", "only an elasticache-serverless source has a serverless cache; set source.kind: elasticache-serverless or remove this")
+	}
+	if src.ElastiCache() && c.AWS.Region == "" {
+		v.fail("aws.region", "missing; an %s source needs the AWS region (or set AWS_REGION)", src.Kind)
+	}
+}
+
 // iam checks an IAM-authenticated source: ElastiCache, a user, TLS, and
 // no password besides.
 func (v *validator) iam(c *Config) {
 	src := &c.Source
 	switch {
-	case src.Kind != "elasticache":
-		v.fail("source.iam", "IAM authentication exists only for an elasticache source")
+	case !src.ElastiCache():
+		v.fail("source.iam", "IAM authentication exists only for an elasticache or elasticache-serverless source")
 	case src.Username == "":
 		v.fail("source.username", "missing; IAM authentication connects as an ElastiCache user (its user ID)")
 	case !strings.HasPrefix(src.URL, "rediss://"):

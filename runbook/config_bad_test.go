@@ -31,6 +31,22 @@ target:
   password_env: DST_PW
 `
 
+// serverlessSource is minimal with an ElastiCache Serverless source.
+const serverlessSource = `source:
+  kind: elasticache-serverless
+  url: rediss://lab-cache-abc123.serverless.use1.cache.amazonaws.com:6379
+  password_env: SRC_PW
+  serverless_cache: cache-prod
+target:
+  kind: standalone
+  url: redis://127.0.0.1:7002
+  password_env: DST_PW
+aws:
+  region: us-east-1
+s3:
+  bucket: snapshots
+`
+
 // elasticacheSource is minimal with an ElastiCache source.
 const elasticacheSource = `source:
   kind: elasticache
@@ -58,7 +74,7 @@ func TestBadConfigs(t *testing.T) {
 		{name: "unclosed list", yaml: "source: [\n", want: "FILE:1: sequence end token ']' not found"},
 		{name: "tab indentation", yaml: "\tsource: 1\n", want: "FILE:1: tab character cannot use as a map key directly"},
 		{name: "a list instead of a mapping", yaml: "- source\n- target\n", want: "FILE:1: the file is a sequence where a mapping is expected"},
-		{name: "empty file", yaml: "", want: "FILE: source.kind: missing; set it to one of elasticache, redis"},
+		{name: "empty file", yaml: "", want: "FILE: source.kind: missing; set it to one of elasticache, elasticache-serverless, redis"},
 		{name: "unknown field", yaml: minimal + "bogus: 1\n", want: `FILE:9: unknown field "bogus" (see the config reference in the README)`},
 		{name: "unknown nested field", yaml: strings.Replace(minimal, "  password_env: SRC_PW\n", "  password_env: SRC_PW\n  pasword_file: x\n", 1),
 			want: `FILE:5: unknown field "pasword_file" (see the config reference in the README)`},
@@ -82,7 +98,7 @@ func TestBadConfigs(t *testing.T) {
 		{name: "lab without its control URL", yaml: minimal + "lab: {}\n", want: "FILE:9: lab.control_url: missing; the lab writes this section: run cutover lab again, or remove lab"},
 
 		// Source.
-		{name: "unknown source kind", yaml: strings.Replace(minimal, "kind: redis", "kind: memcached", 1), want: `FILE:2: source.kind: "memcached" is not one of elasticache, redis`},
+		{name: "unknown source kind", yaml: strings.Replace(minimal, "kind: redis", "kind: memcached", 1), want: `FILE:2: source.kind: "memcached" is not one of elasticache, elasticache-serverless, redis`},
 		{name: "source without a URL", yaml: strings.Replace(minimal, "  url: redis://127.0.0.1:7001\n", "", 1),
 			want: "FILE:2: source.url: missing; write it as redis://host:port or rediss://host:port"},
 		{name: "source URL with another scheme", yaml: strings.Replace(minimal, "redis://127.0.0.1:7001", "http://127.0.0.1:7001", 1),
@@ -110,7 +126,7 @@ func TestBadConfigs(t *testing.T) {
 		{name: "TLS settings on redis://", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password_env: SRC_PW\n  tls:\n    server_name: cache", 1),
 			want: "FILE:6: source.tls: TLS settings need a rediss:// URL"},
 		{name: "IAM on a self-managed source", yaml: strings.Replace(minimal, "  password_env: SRC_PW\n", "  iam: true\n  username: app\n", 1),
-			want: "FILE:4: source.iam: IAM authentication exists only for an elasticache source"},
+			want: "FILE:4: source.iam: IAM authentication exists only for an elasticache or elasticache-serverless source"},
 		{name: "IAM without a user", yaml: strings.Replace(elasticacheSource, "  password_env: SRC_PW\n", "  iam: true\n", 1),
 			want: "FILE:2: source.username: missing; IAM authentication connects as an ElastiCache user (its user ID)"},
 		{name: "IAM without TLS", yaml: strings.Replace(strings.Replace(elasticacheSource, "  password_env: SRC_PW\n", "  iam: true\n  username: app\n", 1), "rediss://", "redis://", 1),
@@ -127,6 +143,23 @@ func TestBadConfigs(t *testing.T) {
 			want: "FILE: s3.bucket: missing; exporting an ElastiCache snapshot needs a bucket in the same region"},
 		{name: "replication group on a self-managed source", yaml: strings.Replace(minimal, "password_env: SRC_PW", "password_env: SRC_PW\n  replication_group: x", 1),
 			want: "FILE:5: source.replication_group: only an elasticache source has a replication group"},
+
+		{name: "serverless without its cache name", yaml: strings.Replace(serverlessSource, "  serverless_cache: cache-prod\n", "", 1),
+			want: "FILE:2: source.serverless_cache: missing; an elasticache-serverless source needs its cache name (aws elasticache describe-serverless-caches)"},
+		{name: "serverless cache name with capitals", yaml: strings.Replace(serverlessSource, "serverless_cache: cache-prod", "serverless_cache: Cache_Prod", 1),
+			want: `FILE:5: source.serverless_cache: "Cache_Prod" is not a serverless cache name (up to 40 lower-case letters, digits and single hyphens, starting with a letter)`},
+		{name: "serverless without TLS", yaml: strings.Replace(serverlessSource, "rediss://", "redis://", 1),
+			want: "FILE:3: source.url: a serverless cache accepts only TLS connections: use rediss://"},
+		{name: "serverless with a replication group", yaml: strings.Replace(serverlessSource, "  serverless_cache: cache-prod\n", "  serverless_cache: cache-prod\n  replication_group: cache-prod\n", 1),
+			want: "FILE:6: source.replication_group: a serverless cache has no replication group; serverless_cache names it"},
+		{name: "serverless without a region", yaml: strings.Replace(serverlessSource, "aws:\n  region: us-east-1\n", "", 1),
+			want: "FILE: aws.region: missing; an elasticache-serverless source needs the AWS region (or set AWS_REGION)"},
+		{name: "serverless without a bucket", yaml: strings.Replace(serverlessSource, "s3:\n  bucket: snapshots\n", "", 1),
+			want: "FILE: s3.bucket: missing; exporting an ElastiCache snapshot needs a bucket in the same region"},
+		{name: "serverless cache on a replication group source", yaml: strings.Replace(elasticacheSource, "  replication_group: cache-prod\n", "  replication_group: cache-prod\n  serverless_cache: cache-prod\n", 1),
+			want: "FILE:6: source.serverless_cache: only an elasticache-serverless source has a serverless cache; set source.kind: elasticache-serverless or remove this"},
+		{name: "serverless cache on the target", yaml: minimal + "  serverless_cache: x\n",
+			want: "FILE:9: target.serverless_cache: the target is self-managed and is no serverless cache"},
 
 		// Target.
 		{name: "unknown target kind", yaml: strings.Replace(minimal, "kind: standalone", "kind: replicated", 1),
@@ -288,5 +321,26 @@ func TestMissingConfigFile(t *testing.T) {
 	want := path + ": no such file; pass --config with the path of your cutover.yaml (make lab writes one)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+}
+
+// A serverless source loads, with IAM too, and its region may come from
+// AWS_REGION as an elasticache source's does.
+func TestServerlessSourceConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cutover.yaml")
+	yaml := strings.Replace(strings.Replace(serverlessSource, "  password_env: SRC_PW\n", "  iam: true\n  username: app\n", 1), "aws:\n  region: us-east-1\n", "", 1)
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(path, env(map[string]string{"DST_PW": "d", "AWS_REGION": "eu-west-1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Source.Serverless() || !c.Source.ElastiCache() || c.Source.ServerlessCache != "cache-prod" || c.AWS.Region != "eu-west-1" || c.Source.AWS.Region != "eu-west-1" {
+		t.Fatalf("source %+v, region %q", c.Source, c.AWS.Region)
+	}
+	if c.Target.Serverless() || c.Target.ElastiCache() {
+		t.Fatalf("the target is %q, not ElastiCache", c.Target.Kind)
 	}
 }

@@ -79,7 +79,7 @@ func New() *Runbook {
 	rdb := When{Decision: MigrateStrategy, Choices: []string{"rdb"}}
 	live := When{Decision: MigrateStrategy, Choices: []string{"live"}}
 	rdbAWS := rdb
-	rdbAWS.SourceKinds = []string{"elasticache"}
+	rdbAWS.SourceKinds = []string{KindElastiCache, KindServerless}
 	return newRunbook([]*Step{
 		// Phase 1: inventory.
 		{ID: InventoryDiscover, Phase: "inventory", Kind: Check, Title: "Discover what ElastiCache manages",
@@ -138,7 +138,7 @@ func New() *Runbook {
 			When:  When{Decision: InventoryAuth, Choices: []string{"acl"}},
 			About: "ACL LIST: the default user is disabled or protected, and the configured user exists with the permissions it needs."},
 		{ID: BuildUsers, Phase: "build", Kind: Check, Title: "Application users", Needs: []StepID{BuildReachable},
-			About: "Every ACL user the applications log in as on the source (the replication group's user groups through DescribeUserGroups and DescribeUsers for ElastiCache, ACL LIST otherwise) must exist on the target, and on each of its replicas (ACL users are not replicated), with the same key patterns, channels and command rules, and its password from target.users must log in (AUTH, then ACL WHOAMI on a fresh connection). A user the target lacks gets WRONGPASS after the swap, one with fewer rights NOPERM. The ACL SETUSER line each user needs is shown with its password as >***: passwords come from the operator's secret store, never from the source. The default user and disabled users are skipped, with the reason."},
+			About: "Every ACL user the applications log in as on the source (the replication group's user groups, or the serverless cache's, through DescribeUserGroups and DescribeUsers for ElastiCache, ACL LIST otherwise) must exist on the target, and on each of its replicas (ACL users are not replicated), with the same key patterns, channels and command rules, and its password from target.users must log in (AUTH, then ACL WHOAMI on a fresh connection). A user the target lacks gets WRONGPASS after the swap, one with fewer rights NOPERM. The ACL SETUSER line each user needs is shown with its password as >***: passwords come from the operator's secret store, never from the source. The default user and disabled users are skipped, with the reason."},
 		{ID: BuildTLS, Phase: "build", Kind: Check, Title: "TLS", Needs: []StepID{BuildReachable, InventoryTLS},
 			When:  When{Decision: InventoryTLS, Choices: []string{"tls"}},
 			About: "The target answers over TLS with a certificate that verifies against the configured CA and name, and refuses plaintext."},
@@ -182,10 +182,10 @@ func New() *Runbook {
 			})},
 		{ID: MigrateSnapshot, Phase: "migrate", Kind: Action, Gate: Confirm, Title: "Snapshot the source", Needs: []StepID{MigrateStrategy},
 			When:  rdb,
-			About: "ElastiCache: CreateSnapshot and wait until it is available. A self-managed source is snapshotted over the replication protocol, as redis-cli --rdb does."},
+			About: "ElastiCache: CreateSnapshot (CreateServerlessCacheSnapshot for a serverless cache) and wait until it is available. A self-managed source is snapshotted over the replication protocol, as redis-cli --rdb does."},
 		{ID: MigrateExport, Phase: "migrate", Kind: Action, Gate: Confirm, Title: "Export the snapshot to S3", Needs: []StepID{MigrateSnapshot},
 			When:  rdbAWS,
-			About: "Preflights the bucket (same region, the grant ElastiCache needs, the caller's permissions), then CopySnapshot to the bucket and waits for the object(s)."},
+			About: "Preflights the bucket (same region, the grant ElastiCache needs, the caller's permissions), then CopySnapshot to the bucket and waits for the object(s); a serverless snapshot is exported with ExportServerlessCacheSnapshot and every .rdb object it writes under the snapshot's name is taken."},
 		{ID: MigrateDownload, Phase: "migrate", Kind: Action, Title: "Download the RDB", Needs: []StepID{MigrateExport},
 			When:  rdbAWS,
 			About: "Concurrent ranged download of the .rdb object(s), with progress and checksum, then a summary of the contents."},

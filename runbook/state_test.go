@@ -28,7 +28,7 @@ func TestApplies(t *testing.T) {
 		{"snapshot under dual write", "elasticache", "sentinel", strategy("dualwrite"), "migrate.snapshot", NotApplied, true, "migrate.strategy chose dualwrite"},
 		{"snapshot when the strategy was skipped", "elasticache", "sentinel", []Event{skip("migrate.strategy", "cache is rebuilt")}, "migrate.snapshot", NotApplied, true, "migrate.strategy was skipped"},
 		{"snapshot under rdb", "elasticache", "sentinel", strategy("rdb"), "migrate.snapshot", Ready, true, ""},
-		{"S3 export from a self-managed source", "redis", "sentinel", strategy("rdb"), "migrate.export", NotApplied, true, "only for source kind elasticache; this one is redis"},
+		{"S3 export from a self-managed source", "redis", "sentinel", strategy("rdb"), "migrate.export", NotApplied, true, "only for source kind elasticache/elasticache-serverless; this one is redis"},
 		{"S3 export from ElastiCache waits for the snapshot", "elasticache", "sentinel", strategy("rdb"), "migrate.export", Pending, true, ""},
 		{"dual-write check under rdb", "elasticache", "sentinel", strategy("rdb"), "migrate.dualwrite", NotApplied, true, "migrate.strategy chose rdb"},
 		{"global datastore before discovery", "elasticache", "sentinel", nil, "inventory.global", Pending, false, "waits for inventory.discover.global_datastore"},

@@ -224,7 +224,7 @@ func TestBadConfigExitsTwo(t *testing.T) {
 		if cmd == "run" {
 			args = append(args, "build.reachable")
 		}
-		e.expect(2, "cutover: "+e.config+`:2: source.kind: "memcached" is not one of elasticache, redis`, args...)
+		e.expect(2, "cutover: "+e.config+`:2: source.kind: "memcached" is not one of elasticache, elasticache-serverless, redis`, args...)
 	}
 }
 

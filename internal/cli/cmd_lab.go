@@ -23,6 +23,8 @@ type labCmd struct {
 type labFlags struct {
 	Dir  string `default:".lab" help:"Directory the lab owns (servers' files, secrets, cutover.yaml, lab.env)." type:"path"`
 	Keys int    `default:"200000" help:"Keys seeded into the source (0 for none)."`
+
+	Serverless bool `help:"Make the source an ElastiCache Serverless cache: TLS only for cutover, no CONFIG, BGSAVE, LASTSAVE, CLIENT LIST or keyspace notifications; cutover.yaml gets source.kind elasticache-serverless."`
 }
 
 func (f labFlags) options() lab.Options {
@@ -30,7 +32,7 @@ func (f labFlags) options() lab.Options {
 	if keys == 0 {
 		keys = -1 // lab.Options: 0 is the default size, negative is none
 	}
-	return lab.Options{Dir: f.Dir, Keys: keys}
+	return lab.Options{Dir: f.Dir, Keys: keys, Serverless: f.Serverless}
 }
 
 // labErr exits 2 when a server binary is missing (an install problem), 1

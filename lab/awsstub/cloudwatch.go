@@ -190,6 +190,10 @@ func (s *Server) ours(q metricQuery) bool {
 	if q.namespace != "AWS/ElastiCache" {
 		return false
 	}
+	if s.cfg.Serverless != nil {
+		// A serverless cache's metrics have the one dimension clusterId.
+		return len(q.dims) == 1 && q.dims["clusterId"] == s.cfg.Serverless.Name
+	}
 	switch len(q.dims) {
 	case 1:
 		return q.dims["CacheClusterId"] == s.primaryID() || q.dims["ReplicationGroupId"] == s.cfg.ReplicationGroupID

@@ -17,7 +17,11 @@ const (
 	maintWindow = "sun:23:00-mon:01:30"
 )
 
+// memberIDs is empty in a serverless account, which has no group.
 func (s *Server) memberIDs() []string {
+	if s.cfg.ReplicationGroupID == "" {
+		return nil
+	}
 	ids := make([]string, s.cfg.NumReplicas+1)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%s-%03d", s.cfg.ReplicationGroupID, i+1)
@@ -25,7 +29,12 @@ func (s *Server) memberIDs() []string {
 	return ids
 }
 
-func (s *Server) primaryID() string { return s.memberIDs()[0] }
+func (s *Server) primaryID() string {
+	if ids := s.memberIDs(); len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
+}
 
 // snapshottingID is the cluster backups are taken from: a replica when
 // there is one, as ElastiCache does.
@@ -122,7 +131,11 @@ func (s *Server) describeReplicationGroups(f url.Values) (any, error) {
 	if id := f.Get("ReplicationGroupId"); id != "" && id != s.cfg.ReplicationGroupID {
 		return nil, s.groupNotFound(id)
 	}
-	groups, marker, err := page([]xmlReplicationGroup{s.replicationGroup()}, f, 100, 20, 100)
+	var all []xmlReplicationGroup
+	if s.cfg.ReplicationGroupID != "" {
+		all = append(all, s.replicationGroup())
+	}
+	groups, marker, err := page(all, f, 100, 20, 100)
 	if err != nil {
 		return nil, err
 	}

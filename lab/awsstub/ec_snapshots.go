@@ -243,8 +243,9 @@ func (s *Server) copySnapshot(f url.Values) (any, error) {
 	return snapshotResult{s.xmlSnapshotLocked(cp)}, nil
 }
 
-// checkExportBucket applies ElastiCache's export checks, with its messages.
-func (s *Server) checkExportBucket(bucket, key string) error {
+// checkExportBucket applies ElastiCache's export checks, with its
+// messages, for an export that writes keys.
+func (s *Server) checkExportBucket(bucket string, keys ...string) error {
 	region, ok := s.s3.bucketRegion(bucket)
 	switch {
 	case !ok:
@@ -253,8 +254,11 @@ func (s *Server) checkExportBucket(bucket, key string) error {
 		return invalidValue("The S3 bucket %s is outside of the region.", bucket)
 	case !s.s3.exportGranted(bucket):
 		return invalidValue("ElastiCache has not been granted READ permissions %s on the S3 Bucket.", ElastiCacheCanonicalID)
-	case s.s3.objectExists(bucket, key):
-		return invalidValue("The S3 bucket %s already contains an object with key %s.", bucket, key)
+	}
+	for _, key := range keys {
+		if s.s3.objectExists(bucket, key) {
+			return invalidValue("The S3 bucket %s already contains an object with key %s.", bucket, key)
+		}
 	}
 	return nil
 }

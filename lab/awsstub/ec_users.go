@@ -60,6 +60,7 @@ type xmlUserGroup struct {
 	Engine               string   `xml:"Engine"`
 	MinimumEngineVersion string   `xml:"MinimumEngineVersion"`
 	ReplicationGroups    []string `xml:"ReplicationGroups>member"`
+	ServerlessCaches     []string `xml:"ServerlessCaches>member"`
 	Status               string   `xml:"Status"`
 	UserGroupID          string   `xml:"UserGroupId"`
 	UserIDs              []string `xml:"UserIds>member"`
@@ -77,8 +78,14 @@ func (s *Server) describeUserGroups(f url.Values) (any, error) {
 	var all []xmlUserGroup
 	for _, g := range s.cfg.UserGroupIDs {
 		if want == "" || want == g {
-			all = append(all, xmlUserGroup{ARN: s.arn("usergroup", g), Engine: s.cfg.Engine, MinimumEngineVersion: "6.0",
-				ReplicationGroups: []string{s.cfg.ReplicationGroupID}, Status: "active", UserGroupID: g, UserIDs: ids})
+			ug := xmlUserGroup{ARN: s.arn("usergroup", g), Engine: s.cfg.Engine, MinimumEngineVersion: "6.0",
+				Status: "active", UserGroupID: g, UserIDs: ids}
+			if s.cfg.Serverless != nil {
+				ug.ServerlessCaches = []string{s.cfg.Serverless.Name}
+			} else {
+				ug.ReplicationGroups = []string{s.cfg.ReplicationGroupID}
+			}
+			all = append(all, ug)
 		}
 	}
 	groups, marker, err := page(all, f, 100, 20, 100)

@@ -16,10 +16,11 @@ const ecXMLNS = "http://elasticache.amazonaws.com/doc/2015-02-02/"
 
 // elastiCache holds the mutable ElastiCache state: the snapshots.
 type elastiCache struct {
-	mu        sync.Mutex
-	created   time.Time // the replication group's creation time
-	snapshots []*snapshot
-	nextFile  int
+	mu         sync.Mutex
+	created    time.Time // the replication group's (or serverless cache's) creation time
+	snapshots  []*snapshot
+	serverless []*snapshot // the serverless cache's snapshots, a namespace of their own
+	nextFile   int
 }
 
 func (e *elastiCache) init() {
@@ -38,6 +39,11 @@ var ecActions = map[string]ecHandler{
 	"CopySnapshot":              (*Server).copySnapshot,
 	"DescribeUserGroups":        (*Server).describeUserGroups,
 	"DescribeUsers":             (*Server).describeUsers,
+
+	"DescribeServerlessCaches":         (*Server).describeServerlessCaches,
+	"CreateServerlessCacheSnapshot":    (*Server).createServerlessSnapshot,
+	"DescribeServerlessCacheSnapshots": (*Server).describeServerlessSnapshots,
+	"ExportServerlessCacheSnapshot":    (*Server).exportServerlessSnapshot,
 }
 
 func (s *Server) serveElastiCache(w http.ResponseWriter, r *http.Request) {
@@ -115,19 +121,25 @@ func missing(name string) APIError {
 
 // page applies Marker / MaxRecords paging (the marker is an offset).
 func page[T any](items []T, f url.Values, def, lo, hi int) ([]T, string, error) {
+	return pageBy(items, f, "MaxRecords", "Marker", def, lo, hi)
+}
+
+// pageBy pages with the given size and token parameters: the serverless
+// calls spell them MaxResults and NextToken.
+func pageBy[T any](items []T, f url.Values, sizeParam, tokenParam string, def, lo, hi int) ([]T, string, error) {
 	limit := def
-	if v := f.Get("MaxRecords"); v != "" {
+	if v := f.Get(sizeParam); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < lo || n > hi {
-			return nil, "", invalidValue("MaxRecords %q must be between %d and %d.", v, lo, hi)
+			return nil, "", invalidValue("%s %q must be between %d and %d.", sizeParam, v, lo, hi)
 		}
 		limit = n
 	}
 	start := 0
-	if m := f.Get("Marker"); m != "" {
+	if m := f.Get(tokenParam); m != "" {
 		n, err := strconv.Atoi(m)
 		if err != nil || n < 0 || n > len(items) {
-			return nil, "", invalidValue("Marker %q is not one this service returned.", m)
+			return nil, "", invalidValue("%s %q is not one this service returned.", tokenParam, m)
 		}
 		start = n
 	}

@@ -23,17 +23,21 @@ import (
 )
 
 // Config describes the simulated account: one non-cluster-mode replication
-// group whose data comes from a real Redis (Snapshot, Info), the lab's
-// hosted zones, and S3 buckets.
+// group, or one serverless cache (Serverless), whose data comes from a real
+// Redis (Snapshot, Info), the lab's hosted zones, and S3 buckets.
 type Config struct {
 	Addr               string // listen address; default "127.0.0.1:0"; must be loopback
 	Region             string // default "us-east-1"
 	AccountID          string // default "123456789012"
-	ReplicationGroupID string // e.g. "lab-cache"; required
+	ReplicationGroupID string // e.g. "lab-cache"; required unless Serverless is set
 	Engine             string // "redis" (default) or "valkey"
 	EngineVersion      string // default "7.0.15"
 	NodeType           string // default "cache.r7g.large"
-	PrimaryEndpoint    string // host:port the source answers on; required
+	PrimaryEndpoint    string // host:port the source answers on; required with ReplicationGroupID
+
+	// Serverless makes the source an ElastiCache Serverless cache: the
+	// account then has no replication group (give no ReplicationGroupID).
+	Serverless *Serverless
 
 	AuthTokenEnabled, TransitEncryption, AtRestEncryption, MultiAZ, AutomaticFailover bool
 
@@ -174,14 +178,20 @@ func (c *Config) setDefaults() error {
 	if ap, err := netip.ParseAddrPort(c.Addr); err != nil || !ap.Addr().IsLoopback() {
 		return fmt.Errorf("awsstub: Addr %q is not a loopback IP:port: use 127.0.0.1:0", c.Addr)
 	}
-	if c.ReplicationGroupID == "" {
-		return errors.New("awsstub: ReplicationGroupID is empty: set it, e.g. \"lab-cache\"")
-	}
 	if c.Engine != "redis" && c.Engine != "valkey" {
 		return fmt.Errorf("awsstub: Engine %q is not redis or valkey", c.Engine)
 	}
-	if _, _, err := splitHostPort(c.PrimaryEndpoint); err != nil {
-		return fmt.Errorf("awsstub: PrimaryEndpoint: %w", err)
+	if c.Serverless != nil {
+		if err := c.Serverless.setDefaults(c); err != nil {
+			return err
+		}
+	} else {
+		if c.ReplicationGroupID == "" {
+			return errors.New("awsstub: ReplicationGroupID is empty: set it, e.g. \"lab-cache\" (or Serverless)")
+		}
+		if _, _, err := splitHostPort(c.PrimaryEndpoint); err != nil {
+			return fmt.Errorf("awsstub: PrimaryEndpoint: %w", err)
+		}
 	}
 	if c.NumReplicas < 0 || c.NumReplicas > 5 {
 		return fmt.Errorf("awsstub: NumReplicas %d is outside 0..5", c.NumReplicas)

@@ -1,6 +1,7 @@
 // Package export copies the ElastiCache snapshot to the S3 bucket
-// (CopySnapshot with TargetBucket), after a preflight of the bucket, and
-// waits for the .rdb object of every shard.
+// (CopySnapshot with TargetBucket, or ExportServerlessCacheSnapshot for a
+// serverless cache), after a preflight of the bucket, and waits for the
+// .rdb object of every shard (every object a serverless export writes).
 package export
 
 import (
@@ -72,7 +73,9 @@ func jobOf(env *runbook.Env) (job, error) {
 	if n, err := strconv.Atoi(env.Fact(runbook.SnapshotShards)); err == nil && n > 0 {
 		j.shards = n
 	}
-	j.keys = Keys(j.snapshot, j.shards)
+	if !env.Config.Source.Serverless() {
+		j.keys = Keys(j.snapshot, j.shards)
+	}
 	return j, nil
 }
 
@@ -82,6 +85,9 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 	j, err := jobOf(env)
 	if err != nil {
 		return runbook.Plan{}, err
+	}
+	if env.Config.Source.Serverless() {
+		return e.planServerless(env, j), nil
 	}
 	region := env.Config.AWS.Region
 	grant := fmt.Sprintf("s3:GetBucketAcl %s: canonical ID %s has READ, WRITE, READ_ACP (or a bucket policy for %s)", j.bucket, shortID(), servicePrincipal(region))
@@ -122,6 +128,9 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		}
 	}
 	env.Logf("bucket %s passed the preflight", j.bucket)
+	if env.Config.Source.Serverless() {
+		return e.runServerless(ctx, env, j, api, ev, report)
+	}
 	present, err := heads(ctx, api, j)
 	if err != nil {
 		return runbook.Result{}, err
@@ -212,6 +221,9 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 	api, err := probes.NewS3(ctx, env.Config.AWS)
 	if err != nil {
 		return runbook.Result{}, err
+	}
+	if env.Config.Source.Serverless() {
+		return verifyServerless(ctx, api, j)
 	}
 	present, err := heads(ctx, api, j)
 	if err != nil {

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -31,12 +32,21 @@ type world struct {
 
 func newWorld(t *testing.T, region, bucket string) *world {
 	t.Helper()
+	return newWorldOf(t, region, bucket, false)
+}
+
+// newWorldOf is newWorld with the source an ElastiCache Serverless cache
+// when serverless is set, its exports split in 3 RDB objects.
+func newWorldOf(t *testing.T, region, bucket string, serverless bool) *world {
+	t.Helper()
 	labtest.AWSEnv(t)
 	src := labtest.Redis(t, labtest.WithPassword("src-pw"))
 	c := redis.NewClient(&redis.Options{Addr: src.Addr(), Password: src.Password})
-	c.Set(context.Background(), "k", "v", 0)
+	for i := range 50 {
+		c.Set(context.Background(), fmt.Sprint("k", i), "v", 0)
+	}
 	c.Close()
-	stub, err := awsstub.Start(awsstub.Config{
+	ac := awsstub.Config{
 		Region: region, ReplicationGroupID: "lab-cache", PrimaryEndpoint: src.Addr(),
 		Snapshot: func(ctx context.Context, w io.Writer) error {
 			_, err := replication.Replicate(ctx, src.Addr(), src.Password, w, nil)
@@ -49,17 +59,24 @@ func newWorld(t *testing.T, region, bucket string) *world {
 		GrantedBuckets: []string{"lab-backups", "far-away"},
 		BucketPolicies: map[string]string{"optin-ok": exportPolicy},
 		SnapshotDelay:  300 * time.Millisecond,
-	})
+	}
+	ep := runbook.Endpoint{Kind: "elasticache", URL: "redis://" + src.Addr(), ReplicationGroup: "lab-cache"}
+	if serverless {
+		ac.ReplicationGroupID, ac.PrimaryEndpoint = "", ""
+		ac.Serverless = &awsstub.Serverless{Name: "lab-cache", Endpoint: src.Addr(), ExportParts: 3}
+		ep = runbook.Endpoint{Kind: runbook.KindServerless, URL: "rediss://" + src.Addr(), ServerlessCache: "lab-cache"}
+	}
+	stub, err := awsstub.Start(ac)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stub.Close() })
 	dir := t.TempDir()
 	cfg := &runbook.Config{Dir: dir, Journal: filepath.Join(dir, "cutover.journal"),
-		Source: runbook.Endpoint{Kind: "elasticache", URL: "redis://" + src.Addr(), ReplicationGroup: "lab-cache"},
+		Source: ep,
 		AWS:    runbook.AWS{Region: region, Endpoint: stub.URL()},
 		S3:     runbook.S3{Bucket: bucket}}
-	st := runbook.NewState(runbook.New(), "elasticache", "sentinel")
+	st := runbook.NewState(runbook.New(), ep.Kind, "sentinel")
 	env := &runbook.Env{Config: cfg, State: &st, Operator: "alice", Log: t.Logf}
 	res, err := (&snapshot.Executor{Poll: 50 * time.Millisecond}).Run(context.Background(), env, func(runbook.Progress) {})
 	if err != nil || !res.OK {
@@ -156,5 +173,50 @@ func TestMissingPolicyParsing(t *testing.T) {
 	deny := strings.Replace(list, "Allow", "Deny", 1)
 	if m := missingPolicy(deny, "ap-east-1"); len(m) == 0 {
 		t.Fatal("a Deny statement granted access")
+	}
+}
+
+// A serverless export writes several objects under the snapshot's name:
+// every one is found by listing, and a re-run exports nothing again.
+func TestExportServerless(t *testing.T) {
+	w := newWorldOf(t, "us-east-1", "lab-backups", true)
+	name := w.env.State.Facts[runbook.SnapshotName]
+	p, err := (&Executor{}).Plan(context.Background(), w.env)
+	if err != nil || !strings.Contains(strings.Join(p.Calls, "\n"), "ExportServerlessCacheSnapshot ServerlessCacheSnapshotName="+name+" S3BucketName=lab-backups") {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	if v, err := (&Executor{}).Verify(context.Background(), w.env); err != nil || v.OK || !strings.Contains(v.Summary, "not exported yet") {
+		t.Fatalf("verify before any export: %+v, %v", v, err)
+	}
+	res, err := run(t, w.env)
+	if err != nil || !res.OK {
+		t.Fatalf("export: %+v, %v", res, err)
+	}
+	want := fmt.Sprintf("%[1]s/%[1]s-0001.rdb,%[1]s/%[1]s-0002.rdb,%[1]s/%[1]s-0003.rdb", name)
+	if res.Outputs["keys"] != want || res.Outputs["bucket"] != "lab-backups" || !strings.Contains(res.Summary, "3 object(s)") {
+		t.Fatalf("outputs %v, summary %q", res.Outputs, res.Summary)
+	}
+	// A second ExportServerlessCacheSnapshot would be refused: the objects exist.
+	if res, err = run(t, w.env); err != nil || !res.OK || res.Outputs["keys"] != want {
+		t.Fatalf("re-run: %+v, %v", res, err)
+	}
+	if v, err := (&Executor{}).Verify(context.Background(), w.env); err != nil || !v.OK || v.Outputs["keys"] != want {
+		t.Fatalf("verify: %+v, %v", v, err)
+	}
+	// The same preflight as a node-based export.
+	w.env.Config.S3.Bucket = "no-grant"
+	if res, err = run(t, w.env); err != nil || res.OK || !strings.Contains(res.Summary, "canonical ID "+CanonicalID) {
+		t.Fatalf("no grant: %+v, %v", res, err)
+	}
+}
+
+func TestExportKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"snap/snap-0001.rdb": true, "snap/part.rdb": true, "snap-0002.rdb": true, "snap.rdb": true,
+		"snap/.rdb": false, "snap/notes.txt": false, "snap-10/x.rdb": false, "snapper.rdb": false, "snap-extra.rdb": false,
+	} {
+		if got := exportKey("snap", key); got != want {
+			t.Errorf("exportKey(snap, %q) = %v", key, got)
+		}
 	}
 }

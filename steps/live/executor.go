@@ -35,9 +35,21 @@ func existingOpt(env *runbook.Env) (string, error) {
 	return v, nil
 }
 
+// serverlessErr refuses a live sync from ElastiCache Serverless, which
+// sends no keyspace notifications to follow.
+func serverlessErr(cfg *runbook.Config) error {
+	if cfg.Source.Serverless() {
+		return errors.New("a live sync follows keyspace notifications, and ElastiCache Serverless has none: choose the rdb strategy (migrate.strategy) instead")
+	}
+	return nil
+}
+
 // Plan says what the sync will do on each side.
 func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
 	cfg := env.Config
+	if err := serverlessErr(cfg); err != nil {
+		return runbook.Plan{}, err
+	}
 	existing, err := existingOpt(env)
 	if err != nil {
 		return runbook.Plan{}, err
@@ -111,6 +123,9 @@ func dbList(counts map[int]int64) string {
 // caught up; the sync goes on in the background.
 func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
 	cfg := env.Config
+	if err := serverlessErr(cfg); err != nil {
+		return runbook.Result{}, err
+	}
 	existing, err := existingOpt(env)
 	if err != nil {
 		return runbook.Result{}, err

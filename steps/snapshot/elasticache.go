@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -176,7 +175,6 @@ func (e *Executor) verifyElastiCache(ctx context.Context, env *runbook.Env) (run
 
 // latest names the newest snapshot this tool made of the group, or "".
 func latest(ctx context.Context, api *elasticache.Client, group string) (string, error) {
-	prefix := "cutover-" + strings.Trim(group, "-") + "-"
 	var names []string
 	p := elasticache.NewDescribeSnapshotsPaginator(api, &elasticache.DescribeSnapshotsInput{ReplicationGroupId: aws.String(group)})
 	for p.HasMorePages() {
@@ -187,16 +185,10 @@ func latest(ctx context.Context, api *elasticache.Client, group string) (string,
 			return "", awsErr("DescribeSnapshots", err)
 		}
 		for _, s := range out.Snapshots {
-			if n := aws.ToString(s.SnapshotName); strings.HasPrefix(n, prefix) {
-				names = append(names, n)
-			}
+			names = append(names, aws.ToString(s.SnapshotName))
 		}
 	}
-	if len(names) == 0 {
-		return "", nil
-	}
-	sort.Strings(names) // the timestamp suffix sorts by time
-	return names[len(names)-1], nil
+	return newest(group, names), nil
 }
 
 // awsErr is one line naming the call and what AWS said.

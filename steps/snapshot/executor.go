@@ -1,6 +1,7 @@
 // Package snapshot takes the migration's snapshot of the source: through
-// the ElastiCache API for an ElastiCache source, over the replication
-// protocol (as redis-cli --rdb does) for a self-managed one.
+// the ElastiCache API for an ElastiCache source (a replication group or a
+// serverless cache), over the replication protocol (as redis-cli --rdb
+// does) for a self-managed one.
 package snapshot
 
 import (
@@ -47,24 +48,33 @@ func (e *Executor) poll() time.Duration {
 // Plan says what the snapshot will do; the operator confirms by typing the
 // source (the replication group, or host:port of a self-managed source).
 func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
-	if env.Config.Source.Kind == "elasticache" {
+	switch env.Config.Source.Kind {
+	case runbook.KindElastiCache:
 		return e.planElastiCache(env.Config), nil
+	case runbook.KindServerless:
+		return e.planServerless(env.Config), nil
 	}
 	return e.planSelfManaged(env.Config)
 }
 
 // Run takes the snapshot.
 func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
-	if env.Config.Source.Kind == "elasticache" {
+	switch env.Config.Source.Kind {
+	case runbook.KindElastiCache:
 		return e.runElastiCache(ctx, env, report)
+	case runbook.KindServerless:
+		return e.runServerless(ctx, env, report)
 	}
 	return e.runSelfManaged(ctx, env, report)
 }
 
 // Verify re-checks that the snapshot exists and is usable.
 func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	if env.Config.Source.Kind == "elasticache" {
+	switch env.Config.Source.Kind {
+	case runbook.KindElastiCache:
 		return e.verifyElastiCache(ctx, env)
+	case runbook.KindServerless:
+		return e.verifyServerless(ctx, env)
 	}
 	return e.verifySelfManaged(ctx, env)
 }
@@ -75,9 +85,9 @@ func Dir(cfg *runbook.Config) string {
 	return filepath.Join(filepath.Dir(cfg.Journal), "snapshots")
 }
 
-// Name is the snapshot name for a replication group at t, e.g.
-// cutover-lab-cache-20261125-1740 (ElastiCache names: letters, digits and
-// single hyphens).
+// Name is the snapshot name for a replication group or serverless cache at
+// t, e.g. cutover-lab-cache-20261125-1740 (ElastiCache names: letters,
+// digits and single hyphens; lower case for a serverless cache's name).
 func Name(group string, t time.Time) string {
 	return fmt.Sprintf("cutover-%s-%s", strings.Trim(group, "-"), t.UTC().Format("20060102-1504"))
 }
@@ -93,8 +103,21 @@ func Files(env *runbook.Env) ([]string, error) {
 			return []string{f}, nil
 		}
 	}
-	if env.Config.Source.Kind == "elasticache" {
+	if env.Config.Source.ElastiCache() {
 		return nil, errors.New("no RDB file has been downloaded yet: run migrate.download first")
 	}
 	return nil, errors.New("no RDB file yet: run migrate.snapshot first")
+}
+
+// newest is the latest of the names this tool gave snapshots of id, or "":
+// the timestamp suffix of Name sorts by time.
+func newest(id string, names []string) string {
+	prefix := "cutover-" + strings.Trim(id, "-") + "-"
+	best := ""
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) && n > best {
+			best = n
+		}
+	}
+	return best
 }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The rdb path from an ElastiCache Serverless source, headless: discovery
+// through DescribeServerlessCaches, a serverless snapshot, an export of
+// several RDB objects, each downloaded and loaded, parity. Lean: only the
+// steps the data path needs.
+func TestServerlessMigrationWithRunCommand(t *testing.T) {
+	t.Parallel()
+	_, labConfig := startLab(t, strconv.Itoa(labKeys), "--serverless")
+	dir := filepath.Dir(labConfig)
+	env := labEnv(t, dir)
+	config := briskConfig(t, labConfig)
+	journal := filepath.Join(dir, "cutover.journal")
+	var printed strings.Builder
+	step := stepper(t, config, &printed)
+
+	step("inventory.discover")
+	for k, want := range map[string]string{"cluster_mode": "enabled", "transit_encryption": "true", "keyspace_events": "unavailable", "auth": "rbac", "user_group": "lab-users"} {
+		if got := outputOf(t, journal, "inventory.discover", k); got != want {
+			t.Errorf("inventory.discover recorded %s = %q, want %q", k, got, want)
+		}
+	}
+	step("migrate.strategy", "--choice", "rdb", "--reason", "e2e: serverless has no keyspace notifications")
+	for _, id := range []string{"build.reachable", "build.version", "build.memory", "build.keyspace_events"} {
+		step(id)
+	}
+	step("migrate.snapshot", "--yes")
+	step("migrate.export", "--yes")
+	keys := strings.Split(outputOf(t, journal, "migrate.export", "keys"), ",")
+	if len(keys) < 2 {
+		t.Fatalf("the serverless export gave %v; the lab's writes 3 objects", keys)
+	}
+	step("migrate.download")
+	if files := strings.Split(outputOf(t, journal, "migrate.download", "files"), ","); len(files) != len(keys) {
+		t.Fatalf("downloaded %v for the objects %v", files, keys)
+	}
+	step("migrate.load", "--yes", "--second", "bob")
+	step("migrate.parity")
+	checkLoaded(t, env, journal)
+	noSecrets(t, dir, map[string]string{"the journal": readFile(t, journal), "the commands' output": printed.String()})
+}

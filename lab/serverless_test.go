@@ -1,0 +1,80 @@
+package lab
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+
+	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/runbook"
+)
+
+// The serverless lab: a TLS source that refuses what ElastiCache
+// Serverless refuses, described by the stand-in as a serverless cache,
+// and a cutover.yaml that loads with source.kind elasticache-serverless.
+func TestServerlessLab(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l, err := Start(ctx, Options{Dir: t.TempDir(), Keys: 500, Serverless: true, Log: logWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Source.Serverless() || cfg.Source.ServerlessCache != ServerlessCache || cfg.Source.URL != "rediss://"+l.SourceTLS || cfg.Source.Username != SourceUser {
+		t.Fatalf("source %+v", cfg.Source)
+	}
+
+	ec, _ := awsClients(l)
+	out, err := ec.DescribeServerlessCaches(ctx, &elasticache.DescribeServerlessCachesInput{ServerlessCacheName: aws.String(ServerlessCache)})
+	if err != nil || len(out.ServerlessCaches) != 1 {
+		t.Fatalf("DescribeServerlessCaches: %+v, %v", out, err)
+	}
+	if ep := out.ServerlessCaches[0].Endpoint; net.JoinHostPort(aws.ToString(ep.Address), strconv.Itoa(int(aws.ToInt32(ep.Port)))) != l.SourceTLS {
+		t.Errorf("endpoint %s:%d, the source's TLS address is %s", aws.ToString(ep.Address), aws.ToInt32(ep.Port), l.SourceTLS)
+	}
+	groups, err := ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{})
+	if err != nil || len(groups.ReplicationGroups) != 0 {
+		t.Errorf("replication groups in a serverless account: %+v, %v", groups, err)
+	}
+
+	// cutover's own connection: TLS verified against the lab CA, as SourceUser.
+	c := probes.Client(cfg.Source, "test", probes.ConfigDir(cfg.Dir))
+	defer c.Close()
+	if n, err := c.DBSize(ctx).Result(); err != nil || n < 500 {
+		t.Fatalf("DBSIZE over TLS: %d, %v", n, err)
+	}
+	for _, cmd := range [][]any{{"CONFIG", "GET", "maxmemory"}, {"LASTSAVE"}, {"BGSAVE"}} {
+		if err := c.Do(ctx, cmd...).Err(); err == nil || !strings.Contains(err.Error(), "unknown command") {
+			t.Errorf("%v: want unknown command, got %v", cmd, err)
+		}
+	}
+	if err := c.Do(ctx, "CLIENT", "LIST").Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+		t.Errorf("CLIENT LIST: want NOPERM, got %v", err)
+	}
+	admin := client(l.Source, l.Source.Password)
+	defer admin.Close()
+	for _, u := range []string{SourceUser, "app"} {
+		for _, cmd := range [][]any{{"SYNC"}, {"PSYNC", "?", "-1"}} {
+			if v, err := admin.Do(ctx, append([]any{"ACL", "DRYRUN", u}, cmd...)...).Text(); err != nil || !strings.Contains(v, "no permissions") {
+				t.Errorf("ACL DRYRUN %s %s = %q, %v: want it refused", u, cmd, v, err)
+			}
+		}
+	}
+	// No plaintext on the serverless endpoint.
+	plain := cfg.Source
+	plain.URL, plain.TLS = "redis://"+l.SourceTLS, runbook.TLS{}
+	pc := probes.Client(plain, "test")
+	defer pc.Close()
+	if err := pc.Ping(ctx).Err(); err == nil {
+		t.Error("the serverless endpoint answers without TLS")
+	}
+}
