@@ -84,3 +84,50 @@ func TestMissingRedisFailsWithHint(t *testing.T) {
 		t.Fatalf("want the install hint, got %q", f.msg)
 	}
 }
+
+func TestClusterComesUpWithReplicasOnOtherHosts(t *testing.T) {
+	t.Parallel()
+	c := Cluster(t, 3, 1, WithPassword("pw2"))
+	ctx := context.Background()
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()[:1], Password: "pw2"})
+	defer cc.Close()
+	for i := range 100 {
+		if err := cc.Set(ctx, fmt.Sprintf("key:%d", i), i, 0).Err(); err != nil {
+			t.Fatalf("SET through the cluster client: %v", err)
+		}
+	}
+	slots, err := cc.ClusterSlots(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := 0
+	for _, s := range slots {
+		covered += s.End - s.Start + 1
+		if len(s.Nodes) != 2 {
+			t.Fatalf("slots %d-%d served by %d nodes, want a primary and a replica", s.Start, s.End, len(s.Nodes))
+		}
+		p, r := s.Nodes[0].Addr, s.Nodes[1].Addr
+		if host(p) == host(r) {
+			t.Fatalf("replica %s shares a host with its primary %s", r, p)
+		}
+	}
+	if covered != 16384 {
+		t.Fatalf("%d slots covered", covered)
+	}
+	total := 0
+	for _, p := range c.Primaries {
+		n, err := client(p.Addr(), "pw2").DBSize(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatalf("primary %s holds no key: slots not spread", p.Addr())
+		}
+		total += int(n)
+	}
+	if total != 100 {
+		t.Fatalf("%d keys over the primaries, want 100", total)
+	}
+}
+
+func host(addr string) string { h, _, _ := strings.Cut(addr, ":"); return h }
