@@ -33,6 +33,7 @@ type Config struct {
 	Thresholds   Thresholds `yaml:"thresholds"`
 	Window       Window     `yaml:"window"`
 	Notify       Notify     `yaml:"notify"`
+	Cost         Cost       `yaml:"cost"`
 	Lab          *Lab       `yaml:"lab"`
 
 	// Path is the file it was loaded from; Dir its directory.
@@ -248,6 +249,7 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.StragglersTimeout.Duration, 5*time.Minute)
 	orDefault(&t.LiveLag.Duration, time.Second)
 	orDefault(&t.LiveClients.Duration, 10*time.Minute)
+	c.Cost.applyDefaults()
 	if c.Notify.PagerDuty != nil {
 		orDefault(&c.Notify.PagerDuty.Endpoint, PagerDutyChangeURL)
 	}
@@ -426,6 +428,7 @@ func (v *validator) config(c *Config) {
 	v.thresholds(&c.Thresholds)
 	v.window(c, New())
 	v.notify(&c.Notify)
+	v.cost(&c.Cost)
 	if c.Lab != nil && c.Lab.ControlURL == "" {
 		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}

@@ -221,6 +221,18 @@ func TestBadConfigs(t *testing.T) {
 		{name: "resolver without a port", yaml: minimal + "dns:\n  hosted_zone_id: Z1\n  record: a.b\n  source_value: c.d\n  target_value: e.f\n  resolver: 10.0.0.2\n",
 			want: `FILE:14: dns.resolver: "10.0.0.2" is not host:port`},
 
+		// Cost assumptions.
+		{name: "negative hourly rate", yaml: minimal + "cost:\n  hourly_rate: -5\n",
+			want: "FILE:10: cost.hourly_rate: -5 is negative; give the hours or the rate as a number of 0 or more"},
+		{name: "no clusters", yaml: minimal + "cost:\n  clusters: -1\n",
+			want: "FILE:10: cost.clusters: -1 is out of range; count the clusters the team runs, at least 1"},
+		{name: "fractional clusters", yaml: minimal + "cost:\n  clusters: 2.5\n",
+			want: "FILE:10: cost.clusters: 2.5 is not a whole number"},
+		{name: "fork headroom below 1", yaml: minimal + "cost:\n  fork_headroom: 0.5\n",
+			want: "FILE:10: cost.fork_headroom: 0.5 is out of range; use 1 (no persistence) to 2 (a fork under heavy writes), at most 3"},
+		{name: "not an instance family", yaml: minimal + "cost:\n  ec2_families: [r7g, cache.r7g]\n",
+			want: `FILE:10: cost.ec2_families: entry 1, "cache.r7g", is not an EC2 instance family; write families like r7g or m7i`},
+
 		// Thresholds.
 		{name: "parity tolerance above 1", yaml: minimal + "thresholds:\n  parity_tolerance: 1.5\n",
 			want: "FILE:10: thresholds.parity_tolerance: 1.5 is out of range; use a fraction between 0 and 1"},
