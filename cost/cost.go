@@ -102,6 +102,9 @@ type Case struct {
 // node's data with its fork headroom.
 func Estimate(src Source, p Prices, a runbook.Cost) (Case, error) {
 	var c Case
+	if a.Clusters < 1 || a.ForkHeadroom < 1 {
+		return c, fmt.Errorf("the cost assumptions are not set (clusters %d, fork headroom %g)", a.Clusters, a.ForkHeadroom)
+	}
 	shards, copies, perNodeGiB := src.Shards, 1+src.ReplicasPerShard, src.NodeMemoryGiB*usableFraction
 	if src.Serverless {
 		copies = max(src.ServerlessRF, 1)

@@ -19,10 +19,6 @@ var prices = Prices{
 	CrossAZPerGB: 0.01,
 }
 
-func defaults() runbook.Cost {
-	return runbook.Cost{HourlyRate: 100, OncallHours: 10, OpsHours: 4, Clusters: 1, ClusterHours: 4, MigrationHours: 40, ForkHeadroom: 1.5}
-}
-
 func TestEstimate(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -75,7 +71,7 @@ func TestEstimate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := defaults()
+			a := runbook.DefaultCost()
 			if tc.cost != nil {
 				tc.cost(&a)
 			}
@@ -129,7 +125,7 @@ func scaling(c Case) float64 {
 
 func TestNothingFits(t *testing.T) {
 	src := Source{Engine: "Redis", NodeType: "cache.r7g.16xlarge", NodeMemoryGiB: 419.09, NodeHourly: 6.986, Shards: 1}
-	_, err := Estimate(src, prices, defaults())
+	_, err := Estimate(src, prices, runbook.DefaultCost())
 	if err == nil || !strings.Contains(err.Error(), "no EC2 instance in the price list has 471.5 GiB; add a larger family to cost.ec2_families") {
 		t.Fatalf("err %v", err)
 	}

@@ -27,16 +27,23 @@ type Cost struct {
 	EC2Families []string `yaml:"ec2_families"`
 }
 
+// DefaultCost is the cost section's defaults: the playbook's.
+func DefaultCost() Cost {
+	return Cost{HourlyRate: 100, OncallHours: 10, OpsHours: 4, Clusters: 1, ClusterHours: 4, MigrationHours: 40,
+		ForkHeadroom: 1.5, EC2Families: []string{"r7g", "m7g", "r6g"}}
+}
+
 func (c *Cost) applyDefaults() {
-	orDefault(&c.HourlyRate, 100)
-	orDefault(&c.OncallHours, 10)
-	orDefault(&c.OpsHours, 4)
-	orDefault(&c.Clusters, 1)
-	orDefault(&c.ClusterHours, 4)
-	orDefault(&c.MigrationHours, 40)
-	orDefault(&c.ForkHeadroom, 1.5)
+	d := DefaultCost()
+	orDefault(&c.HourlyRate, d.HourlyRate)
+	orDefault(&c.OncallHours, d.OncallHours)
+	orDefault(&c.OpsHours, d.OpsHours)
+	orDefault(&c.Clusters, d.Clusters)
+	orDefault(&c.ClusterHours, d.ClusterHours)
+	orDefault(&c.MigrationHours, d.MigrationHours)
+	orDefault(&c.ForkHeadroom, d.ForkHeadroom)
 	if len(c.EC2Families) == 0 {
-		c.EC2Families = []string{"r7g", "m7g", "r6g"}
+		c.EC2Families = d.EC2Families
 	}
 }
 

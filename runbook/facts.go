@@ -97,3 +97,13 @@ func (f Facts) Record(step StepID, outputs map[string]string) {
 		f[Fact{step, k}] = v
 	}
 }
+
+// The cost case (inventory.cost): monthly USD of each side, the verdict,
+// the break-even and the playbook's rule, for the journal and the report.
+var (
+	CostManaged   = Fact{InventoryCost, "managed_monthly"}
+	CostSelf      = Fact{InventoryCost, "self_managed_monthly"}
+	CostVerdict   = Fact{InventoryCost, "verdict"}
+	CostBreakEven = Fact{InventoryCost, "break_even"}
+	CostRule      = Fact{InventoryCost, "playbook_rule"}
+)

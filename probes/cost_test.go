@@ -1,0 +1,74 @@
+package probes
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cutover/cutover/lab/awsstub"
+	"github.com/cutover/cutover/runbook"
+)
+
+func TestCostCase(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, nodeType string
+		replicas       int
+		verdict        string
+		breakEven      string
+		warned         bool
+	}{
+		{"a small cache stays", "cache.t4g.medium", 1, "staying is cheaper: ElastiCache costs $1,8", "at 5", true},
+		{"a large node leaves", "cache.r7g.8xlarge", 2, "self-managed is cheaper by $", "at 0.", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := elastiCacheLab(t, 10, func(c *awsstub.Config) { c.NodeType, c.NumReplicas = tc.nodeType, tc.replicas })
+			res := runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
+			if !res.OK || !strings.HasPrefix(res.Summary, tc.verdict) {
+				t.Fatalf("ok %v, summary %q, want it to start %q\n%v", res.OK, res.Summary, tc.verdict, res.Evidence)
+			}
+			if got := res.Outputs[runbook.CostBreakEven.Name]; !strings.HasPrefix(got, tc.breakEven) {
+				t.Errorf("break-even %q, want %q...", got, tc.breakEven)
+			}
+			if (len(res.Warnings) > 0) != tc.warned {
+				t.Errorf("warnings %q, want some: %v", res.Warnings, tc.warned)
+			}
+			rows := map[string]string{}
+			for _, e := range res.Evidence {
+				rows[e.Name] = e.Value
+			}
+			for _, name := range []string{"inventory", "write rate", "ElastiCache: ElastiCache nodes", "self-managed: EC2 data nodes",
+				"self-managed: EBS gp3", "self-managed: cross-AZ replication", "self-managed: people", "ElastiCache: total", "self-managed: total"} {
+				if rows[name] == "" {
+					t.Errorf("no %q row in %v", name, res.Evidence)
+				}
+			}
+			if !strings.Contains(rows["inventory"], tc.nodeType) || !strings.Contains(rows["self-managed: EC2 sentinels"], "3 × t4g.small") {
+				t.Errorf("inventory %q, sentinels %q", rows["inventory"], rows["self-managed: EC2 sentinels"])
+			}
+		})
+	}
+}
+
+func TestCostCaseClearErrors(t *testing.T) {
+	t.Parallel()
+	cfg := elastiCacheLab(t, 1, func(c *awsstub.Config) { c.NodeType = "cache.x9.huge" })
+	res := runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
+	wantResult(t, res, false, "ElastiCache node price: the price list has no Redis cache.x9.huge nodes in us-east-1")
+
+	cfg = elastiCacheLab(t, 1)
+	cfg.AWS.Region = "eu-west-1"
+	res = runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
+	wantResult(t, res, false, "the price list has no Redis cache.r7g.large nodes in eu-west-1")
+
+	cfg = elastiCacheLab(t, 1)
+	cfg.Cost.EC2Families = []string{"r7g", "x9z"}
+	res = runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
+	wantResult(t, res, false, "EC2 prices: the price list has no EC2 x9z instances in us-east-1")
+
+	cfg = elastiCacheLab(t, 1, func(c *awsstub.Config) { c.NodeType = "cache.r7g.8xlarge" })
+	cfg.Cost.EC2Families = []string{"t4g"}
+	res = runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
+	wantResult(t, res, false, "no EC2 instance in the price list has 235.7 GiB; add a larger family to cost.ec2_families")
+}
