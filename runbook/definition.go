@@ -85,7 +85,7 @@ func New() *Runbook {
 		{ID: InventoryDiscover, Phase: "inventory", Kind: Check, Title: "Discover what ElastiCache manages",
 			About: "Reads the replication group from the ElastiCache API (or INFO for a self-managed source): engine and version, node type, cluster mode and shards, auth mode, in-transit and at-rest encryption, Multi-AZ and automatic failover, Global Datastore membership, snapshot retention and window, and the parameter group values that differ from the defaults. Every later decision is filled in from what it finds."},
 		{ID: InventoryCost, Phase: "inventory", Kind: Check, Title: "Cost case: stay or leave", Needs: []StepID{InventoryDiscover},
-			When: When{SourceKinds: []string{KindElastiCache, KindServerless}},
+			When:  When{SourceKinds: []string{KindElastiCache, KindServerless}},
 			About: "Prices this cache both ways from the AWS Price List API: its ElastiCache nodes (or serverless storage and ECPUs over 30 days from CloudWatch) against EC2 instances sized for the same data with fork headroom, replicas, 3 sentinels or the cluster's nodes, EBS gp3 and cross-AZ replication, plus the people from the cost section (on-call, ops, per-cluster upgrades and patching). Shows the monthly figures side by side, the break-even and the payback, and says so when staying is cheaper or the playbook's rule (under 50 GB and 5 clusters) says stay; it passes either way, with a warning, so the decision goes into the journal with its numbers."},
 		{ID: InventoryAuth, Phase: "inventory", Kind: Decision, Title: "Authentication on the target", Needs: []StepID{InventoryDiscover},
 			About:   "ElastiCache IAM auth tokens and AUTH tokens have no self-managed equivalent; pick how clients will authenticate to the target.",
