@@ -177,6 +177,7 @@ func stepper(t *testing.T, config string, printed *strings.Builder) func(args ..
 // strategy chosen for migrate.strategy.
 func inventoryAndBuild(step func(args ...string), strategy string) {
 	step("inventory.discover")
+	step("inventory.cost")
 	for _, d := range [][2]string{
 		{"inventory.auth", "requirepass"}, {"inventory.tls", "plaintext"}, {"inventory.ha", "sentinel"},
 		{"inventory.monitoring", "exporter"}, {"inventory.backup", "bgsave-s3"}, {"migrate.strategy", strategy},

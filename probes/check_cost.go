@@ -46,14 +46,14 @@ var costCheck = check{
 			}
 			p.row(side.name+": total", cost.Money(side.total)+"/month", "", true)
 		}
-		p.found(runbook.CostManaged.Name, fmt.Sprintf("%.0f", c.ManagedTotal))
-		p.found(runbook.CostSelf.Name, fmt.Sprintf("%.0f", c.SelfTotal))
-		p.found(runbook.CostBreakEven.Name, c.BreakEven(src))
-		p.found(runbook.CostRule.Name, c.Rule(a.Clusters))
+		p.fact(runbook.CostManaged.Name, fmt.Sprintf("%.0f", c.ManagedTotal))
+		p.fact(runbook.CostSelf.Name, fmt.Sprintf("%.0f", c.SelfTotal))
+		p.fact(runbook.CostBreakEven.Name, c.BreakEven(src))
+		p.fact(runbook.CostRule.Name, c.Rule(a.Clusters))
 		if c.PaybackMonths > 0 {
-			p.found("payback_months", fmt.Sprintf("%.1f", c.PaybackMonths))
+			p.fact("payback_months", fmt.Sprintf("%.1f", c.PaybackMonths))
 		}
-		p.found(runbook.CostVerdict.Name, c.Verdict())
+		p.fact(runbook.CostVerdict.Name, c.Verdict())
 		if c.Saving <= 0 || c.RuleStay {
 			p.warn("%s; the playbook's rule: %s. Going ahead is a decision to record with its reason", c.Verdict(), c.Rule(a.Clusters))
 		}

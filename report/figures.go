@@ -164,6 +164,19 @@ func backup(m *md, h *history) {
 	evidence(m, r)
 }
 
+// costCase is inventory.cost's comparison: the decision's numbers.
+func costCase(m *md, h *history) {
+	r := h.result(runbook.InventoryCost)
+	if r == nil {
+		return
+	}
+	m.heading("Cost case")
+	m.line("%s.", r.Summary)
+	m.line("")
+	m.line("Break-even: %s. The playbook's rule: %s.", h.output(runbook.CostBreakEven), h.output(runbook.CostRule))
+	evidence(m, r)
+}
+
 func evidence(m *md, r *runbook.Result) {
 	if len(r.Evidence) == 0 {
 		return

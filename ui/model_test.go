@@ -301,7 +301,7 @@ func TestCheckRunsAndIsJournaled(t *testing.T) {
 func TestFocusMoves(t *testing.T) {
 	f := newFixture(t, 120, 40)
 	f.press(t, "down", "down")
-	if got := f.m.focused().ID; got != "inventory.tls" {
+	if got := f.m.focused().ID; got != "inventory.auth" {
 		t.Fatalf("focused %s after two downs", got)
 	}
 	f.press(t, "up", "up", "up")
