@@ -81,7 +81,7 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 		t.Fatalf("report: exit %d\n%s", code, out)
 	}
 	report := readFile(t, reportFile)
-	for _, want := range []string{"rollback.cname", "bob", "e2e: no backup schedule in the lab"} {
+	for _, want := range []string{"rollback.cname", "bob", "e2e: no backup schedule in the lab", "## Cost case", "staying is cheaper"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report does not mention %q", want)
 		}

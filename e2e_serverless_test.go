@@ -9,8 +9,9 @@ import (
 
 // The rdb path from an ElastiCache Serverless source, headless: discovery
 // through DescribeServerlessCaches, a serverless snapshot, an export of
-// several RDB objects, each downloaded and loaded, parity. Lean: only the
-// steps the data path needs.
+// several RDB objects, each downloaded and loaded, parity, then the swap,
+// the verify steps and the rollback. Lean: only the build steps the data
+// path and the swap need.
 func TestServerlessMigrationWithRunCommand(t *testing.T) {
 	t.Parallel()
 	_, labConfig := startLab(t, strconv.Itoa(labKeys), "--serverless")
@@ -28,6 +29,7 @@ func TestServerlessMigrationWithRunCommand(t *testing.T) {
 		}
 	}
 	step("migrate.strategy", "--choice", "rdb", "--reason", "e2e: serverless has no keyspace notifications")
+	step("inventory.baseline")
 	for _, id := range []string{"build.reachable", "build.version", "build.memory", "build.keyspace_events"} {
 		step(id)
 	}
@@ -44,5 +46,20 @@ func TestServerlessMigrationWithRunCommand(t *testing.T) {
 	step("migrate.load", "--yes", "--second", "bob")
 	step("migrate.parity")
 	checkLoaded(t, env, journal)
+
+	step("build.dns", "--yes")
+	step("cutover.gonogo", "--yes", "--second", "bob")
+	step("cutover.cname", "--yes", "--second", "bob")
+	resolvesTo(t, env, "target.lab.internal.", env["TARGET_PRIMARY_ADDR"])
+	restartApp(t, config)
+	step("cutover.stragglers")
+	step("cutover.restart", "--note", "e2e: POST app/restart to the lab")
+	step("cutover.watch")
+	step("verify.connect")
+	step("verify.data")
+	step("verify.performance")
+	step("verify.failover", "--yes", "--second", "bob", "--opt", "mode=failover")
+	step("verify.backup", "--yes")
+	step("rollback.cname", "--yes", "--second", "bob")
 	noSecrets(t, dir, map[string]string{"the journal": readFile(t, journal), "the commands' output": printed.String()})
 }
