@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The rdb path from an ElastiCache Serverless source, headless: discovery
@@ -62,4 +63,32 @@ func TestServerlessMigrationWithRunCommand(t *testing.T) {
 	step("verify.backup", "--yes")
 	step("rollback.cname", "--yes", "--second", "bob")
 	noSecrets(t, dir, map[string]string{"the journal": readFile(t, journal), "the commands' output": printed.String()})
+}
+
+// The console on a serverless source: the INFO panes go live over TLS with
+// no refused command, and inventory.discover runs from the keyboard and
+// says what serverless does not have.
+func TestConsoleOnServerlessLab(t *testing.T) {
+	t.Parallel()
+	_, config := startLab(t, "2000", "--serverless")
+	tm := newTmux(t, 160, 48, "CUTOVER_OPERATOR=alice TERM=xterm-256color "+binary+" tui --config "+config)
+	tm.waitScreen("live ops/s in both INFO panes", 30*time.Second, func(s string) bool {
+		return len(opsLine.FindAllString(s, -1)) >= 2
+	})
+	tm.keys("Enter")
+	journal := filepath.Join(filepath.Dir(config), "cutover.journal")
+	deadline := time.Now().Add(30 * time.Second)
+	for !journalHas(t, journal, "inventory.discover", "succeed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("inventory.discover did not succeed; screen:\n%s", tm.screen())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tm.waitScreen("the serverless facts on screen", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "PASS") && strings.Contains(s, "one virtual shard")
+	})
+	if s := tm.screen(); strings.Contains(s, "ERR unknown command") || strings.Contains(s, "NOPERM") {
+		t.Fatalf("a refused command reached the screen:\n%s", s)
+	}
+	tm.keys("q")
 }
