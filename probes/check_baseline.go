@@ -23,7 +23,7 @@ var baselineCheck = check{
 		defer lc.Close()
 		ic := sourceClient(cfg, "baseline", PoolSize(1))
 		defer ic.Close()
-		w, err := measure(ctx, lc, ic, cfg.Thresholds.BaselineWindow.Duration, report)
+		w, err := measure(ctx, lc, func(ctx context.Context) (Info, error) { return infoOf(ctx, ic) }, cfg.Thresholds.BaselineWindow.Duration, report)
 		if err != nil {
 			p.fail("INFO on the source", err, "an answer")
 			return p.done("")
