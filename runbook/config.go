@@ -33,7 +33,10 @@ type Config struct {
 	Thresholds   Thresholds `yaml:"thresholds"`
 	Window       Window     `yaml:"window"`
 	Notify       Notify     `yaml:"notify"`
-	Lab          *Lab       `yaml:"lab"`
+	// Keys rebinds the console's actions: action name -> its keys
+	// (KeyActions lists the names and defaults).
+	Keys map[string][]string `yaml:"keys"`
+	Lab  *Lab                `yaml:"lab"`
 
 	// Path is the file it was loaded from; Dir its directory.
 	Path string `yaml:"-"`
@@ -426,6 +429,7 @@ func (v *validator) config(c *Config) {
 	v.thresholds(&c.Thresholds)
 	v.window(c, New())
 	v.notify(&c.Notify)
+	v.keys(c)
 	if c.Lab != nil && c.Lab.ControlURL == "" {
 		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}
