@@ -79,7 +79,9 @@ func (f *fakeExec) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 	return f.res, nil
 }
 
-func testConfig(t testing.TB) *runbook.Config {
+// testConfig is the lab-like config every console test runs with, and
+// extra YAML appended to it.
+func testConfig(t testing.TB, extra string) *runbook.Config {
 	dir := t.TempDir()
 	for _, f := range []string{"src.pass", "tgt.pass"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("s3cret-"+f), 0o600); err != nil {
@@ -94,7 +96,7 @@ target:
   password_file: tgt.pass
   sentinel: {master: mymaster, addrs: ["127.0.10.4:26379"]}
 dns: {hosted_zone_id: Z0LAB, record: cache.lab.internal, source_value: source.lab.internal, target_value: target.lab.internal}
-`
+` + extra
 	path := filepath.Join(dir, "cutover.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -113,8 +115,11 @@ type fixture struct {
 	action *fakeExec
 }
 
-func newFixture(t testing.TB, w, h int) *fixture {
-	cfg := testConfig(t)
+func newFixture(t testing.TB, w, h int) *fixture { return newFixtureWith(t, w, h, "") }
+
+// newFixtureWith runs the console with extra YAML in its config.
+func newFixtureWith(t testing.TB, w, h int, extra string) *fixture {
+	cfg := testConfig(t, extra)
 	rb := runbook.New()
 	ok := runbook.Result{OK: true, Summary: "PING answered with auth; unauthenticated PING refused",
 		Evidence: []runbook.Evidence{{Name: "PING with auth", Value: "PONG", Want: "PONG", OK: true}}}

@@ -30,7 +30,7 @@ func (m *Model) observeCriteria() {
 	for _, r := range m.readings {
 		if r.Met && !m.aborted[r.Criterion.Text] {
 			m.aborted[r.Criterion.Text] = true
-			m.addLog(2, "ABORT criterion met: %s; rollback.cname is one key away (b)", r)
+			m.addLog(2, "ABORT criterion met: %s; rollback.cname is one key away (%s)", r, first(m.keys.Rollback))
 			if m.onAbort != nil {
 				m.onAbort(r.String())
 			}
@@ -53,7 +53,7 @@ func (m *Model) abortBanner() string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf(" ABORT: %s · press b to roll back now (rollback.cname)", r)
+	return fmt.Sprintf(" ABORT: %s · press %s to roll back now (rollback.cname)", r, first(m.keys.Rollback))
 }
 
 // clock is the window's clock now; ok is false without a booked window.
