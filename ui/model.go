@@ -70,6 +70,7 @@ const (
 
 // Model is the root of the console.
 type Model struct {
+	work     *work
 	eng      *runbook.Engine
 	operator string
 	state    runbook.State
@@ -103,9 +104,10 @@ type Model struct {
 	handoff       func(runbook.State, []string) (string, error)
 }
 
-// New builds the console model.
-func New(o Options) *Model {
-	m := &Model{eng: o.Engine, keys: NewKeyMap(o.Engine.Config.ActionKeys()), operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
+// New builds the console model. Its work (polls, plans, step runs) is
+// derived from ctx and ends with Close.
+func New(ctx context.Context, o Options) *Model {
+	m := &Model{work: newWork(ctx), eng: o.Engine, keys: NewKeyMap(o.Engine.Config.ActionKeys()), operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
 		log: timeline{max: 500}, runs: map[runbook.StepID]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, live: o.Live, liveLog: o.LiveLog, src: o.Source, tgt: o.Target, mapping: o.Mapping,
 		budgets: o.Budgets, criteria: probes.Criteria{List: o.Engine.Config.Window.Criteria}, aborted: map[string]bool{}, onAbort: o.OnAbort, handoff: o.Handoff,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
@@ -128,19 +130,29 @@ func (m *Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
 	for _, p := range []*Pane{m.src, m.tgt} {
 		if p != nil {
-			cmds = append(cmds, p.poll())
+			cmds = append(cmds, p.poll(m.work))
 		}
 	}
 	if m.mapping != nil {
-		cmds = append(cmds, m.mapping.fetch())
+		cmds = append(cmds, m.mapping.fetch(m.work))
 	}
 	if m.live != nil {
-		cmds = append(cmds, liveTick())
+		cmds = append(cmds, m.liveTick())
 	}
 	if m.liveLog != nil {
-		cmds = append(cmds, readLiveLog(m.liveLog))
+		cmds = append(cmds, m.readLiveLog())
 	}
 	return tea.Batch(cmds...)
+}
+
+// Close ends the console's work: it cancels whatever still runs (step
+// runs, polls, plans, hooks, timers), waits for all of it, then closes
+// the panes' pollers (their connections and Sentinel watchers).
+func (m *Model) Close() {
+	m.work.close()
+	for _, p := range []*Pane{m.src, m.tgt} {
+		p.close()
+	}
 }
 
 func (m *Model) addLog(level int, format string, args ...any) {
@@ -170,9 +182,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case handoffMsg:
 		return m, m.onHandoff(msg)
 	case cloudWatchMsg:
-		return m, m.mapping.onFetch(msg)
+		return m, m.mapping.onFetch(m.work, msg)
 	case mappingTickMsg:
-		return m, m.mapping.fetch()
+		return m, m.mapping.fetch(m.work)
 	case progressMsg:
 		m.state = m.eng.State() // the run's start is recorded by now
 		if r := m.runs[msg.step]; r != nil {
@@ -380,15 +392,15 @@ func (m *Model) act(s *runbook.Step) tea.Cmd {
 	m.status = "working out the plan for " + string(s.ID) + "…"
 	env := m.eng.Env(m.operator, nil, nil)
 	eng := m.eng
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return m.work.cmd(func(ctx context.Context) tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		p, err := eng.Plan(ctx, s.ID, env)
 		if err != nil {
 			err = fmt.Errorf("%s", eng.Redact.Scrub(err.Error()))
 		}
 		return planMsg{step: s.ID, plan: p, err: err}
-	}
+	})
 }
 
 func (m *Model) verify(s *runbook.Step) tea.Cmd {
@@ -399,19 +411,19 @@ func (m *Model) verify(s *runbook.Step) tea.Cmd {
 	m.status = "verifying " + string(s.ID) + "…"
 	env := m.eng.Env(m.operator, nil, nil)
 	eng := m.eng
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	return m.work.cmd(func(ctx context.Context) tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		res, err := eng.Verify(ctx, s.ID, env)
 		if err != nil {
 			err = fmt.Errorf("%s", eng.Redact.Scrub(err.Error()))
 		}
 		return verifyMsg{step: s.ID, res: res, err: err}
-	}
+	})
 }
 
 func (m *Model) start(id runbook.StepID, req runbook.Request) tea.Cmd {
-	r, cmd := startRun(m.eng, id, req)
+	r, cmd := m.startRun(id, req)
 	m.runs[id] = r
 	who := req.Operator
 	if req.Second != "" {
@@ -460,11 +472,11 @@ func (m *Model) onDialog(a dialogDoneMsg) tea.Cmd {
 		if h, ok := m.hooks[a.step]; ok {
 			m.status = "running the hook of " + string(a.step) + "…"
 			step, note := a.step, a.values["text"]
-			return func() tea.Msg {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			return m.work.cmd(func(ctx context.Context) tea.Msg {
+				ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				defer cancel()
 				return hookDoneMsg{step: step, note: note, err: h.Do(ctx)}
-			}
+			})
 		}
 		m.tick(a.step, a.values["text"])
 	case dlgSkip:

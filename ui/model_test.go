@@ -41,6 +41,8 @@ func (p *infoPoller) Poll(ctx context.Context) probes.Sample {
 	return probes.Sample{Time: clock.Add(time.Duration(p.n) * time.Second), Addr: p.addr, Info: in, Latency: 300 * time.Microsecond}
 }
 
+func (p *infoPoller) Close() error { return nil }
+
 func captured(t testing.TB, name string) string {
 	b, err := os.ReadFile(filepath.Join("..", "probes", "testdata", name))
 	if err != nil {
@@ -134,14 +136,15 @@ func newFixtureWith(t testing.TB, w, h int, extra string) *fixture {
 	t.Cleanup(func() { eng.Close() })
 	src := &infoPoller{text: captured(t, "info-everything-primary.txt"), addr: "127.0.10.1:6379"}
 	tgt := &infoPoller{text: captured(t, "info-primary-with-replica.txt"), addr: "127.0.10.2:6379"}
-	m := New(Options{Engine: eng, Operator: "alice", Now: func() time.Time { return clock },
+	m := New(context.Background(), Options{Engine: eng, Operator: "alice", Now: func() time.Time { return clock },
 		Source: NewPane("source", src, time.Second), Target: NewPane("target", tgt, time.Second),
 		Mapping: NewMapping(nil)})
+	t.Cleanup(m.Close) // before the engine closes: a run still going records its end
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	// Three polls each, so rates and sparklines have data.
 	for i := 0; i < 3; i++ {
 		for _, p := range []*Pane{m.src, m.tgt} {
-			m.Update(p.poll()())
+			m.Update(p.poll(m.work)())
 		}
 	}
 	return &fixture{inbox: make(chan tea.Msg, 256), m: m, eng: eng, action: action}
@@ -342,14 +345,14 @@ func TestResizeAndMinimumSize(t *testing.T) {
 func TestUnreachableEndpointShowsReason(t *testing.T) {
 	f := newFixture(t, 160, 48)
 	f.m.src.poller.(*infoPoller).err = errors.New("dial tcp 127.0.10.1:6379: connect: connection refused")
-	f.m.Update(f.m.src.poll()())
+	f.m.Update(f.m.src.poll(f.m.work)())
 	if s := f.screen(); !strings.Contains(s, "unreachable:") || !strings.Contains(s, "retrying") {
 		t.Fatalf("no unreachable line:\n%s", s)
 	}
 	// The timeline says it once, and again when it answers.
-	f.m.Update(f.m.src.poll()())
+	f.m.Update(f.m.src.poll(f.m.work)())
 	f.m.src.poller.(*infoPoller).err = nil
-	f.m.Update(f.m.src.poll()())
+	f.m.Update(f.m.src.poll(f.m.work)())
 	var down, back int
 	for _, l := range f.m.log.lines {
 		if strings.HasPrefix(l.text, "source unreachable: ") {

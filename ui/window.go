@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -129,10 +130,10 @@ func (m *Model) writeHandoff() tea.Cmd {
 		running = append(running, "live sync source -> target: "+m.liveStats.String())
 	}
 	m.status = "writing the handoff…"
-	return func() tea.Msg {
+	return m.work.cmd(func(context.Context) tea.Msg {
 		path, err := write(st, running)
 		return handoffMsg{path, err}
-	}
+	})
 }
 
 func (m *Model) onHandoff(msg handoffMsg) tea.Cmd {
