@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,12 +73,16 @@ func (r *run) eta() time.Duration {
 	return time.Duration(float64(r.progress.Total-r.progress.Done) / r.rate * float64(time.Second))
 }
 
-// Run runs the console until the operator quits or ctx ends, then closes
-// it: whatever still runs is cancelled and waited for.
+// Run runs the console until the operator quits or ctx ends (a stop the
+// caller asked for, not an error), then closes it: whatever still runs is
+// cancelled and waited for.
 func Run(ctx context.Context, o Options) error {
 	m := New(ctx, o)
 	defer m.Close()
 	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
 	return err
 }
 
