@@ -34,7 +34,10 @@ type Config struct {
 	Window       Window     `yaml:"window"`
 	Notify       Notify     `yaml:"notify"`
 	Cost         Cost       `yaml:"cost"`
-	Lab          *Lab       `yaml:"lab"`
+	// Keys rebinds the console's actions: action name -> its keys
+	// (KeyActions lists the names and defaults).
+	Keys map[string][]string `yaml:"keys"`
+	Lab  *Lab                `yaml:"lab"`
 
 	// Path is the file it was loaded from; Dir its directory.
 	Path string `yaml:"-"`
@@ -429,6 +432,7 @@ func (v *validator) config(c *Config) {
 	v.window(c, New())
 	v.notify(&c.Notify)
 	v.cost(&c.Cost)
+	v.keys(c)
 	if c.Lab != nil && c.Lab.ControlURL == "" {
 		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}

@@ -38,28 +38,28 @@ func NewMapping(f CloudWatchFunc) *Mapping {
 	return &Mapping{fetchCW: f, every: time.Minute}
 }
 
-func (mp *Mapping) fetch() tea.Cmd {
+func (mp *Mapping) fetch(w *work) tea.Cmd {
 	if mp == nil || mp.fetchCW == nil || mp.inflight {
 		return nil
 	}
 	mp.inflight = true
 	f := mp.fetchCW
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	return w.cmd(func(ctx context.Context) tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		v, err := f(ctx)
 		return cloudWatchMsg{values: v, err: err}
-	}
+	})
 }
 
-func (mp *Mapping) onFetch(msg cloudWatchMsg) tea.Cmd {
+func (mp *Mapping) onFetch(w *work, msg cloudWatchMsg) tea.Cmd {
 	mp.inflight = false
 	mp.version++
 	mp.cwErr = msg.err
 	if msg.err == nil {
 		mp.cw = msg.values
 	}
-	return tea.Tick(mp.every, func(time.Time) tea.Msg { return mappingTickMsg{} })
+	return w.after(mp.every, mappingTickMsg{})
 }
 
 type mappingTickMsg struct{}

@@ -3,8 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-
-	tea "charm.land/bubbletea/v2"
+	"os/signal"
+	"syscall"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
@@ -18,7 +18,11 @@ type tuiCmd struct {
 }
 
 func (c *tuiCmd) Run(s stdio) error {
-	return runConsole(context.Background(), c.configFlag, c.Operator)
+	// SIGTERM ends the console as quitting does: running work is cancelled
+	// and recorded. ctrl+c is a key in the console, not a signal.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	return runConsole(ctx, c.configFlag, c.Operator)
 }
 
 // runConsole opens the journal (taking its lock) and runs the console
@@ -49,7 +53,7 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 			logf("%s", line) // the screen is behind: the file still gets it
 		}
 	})
-	m := ui.New(ui.Options{
+	return ui.Run(ctx, ui.Options{
 		Engine: eng, Operator: op, Notes: notes,
 		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
 		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
@@ -63,8 +67,6 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 			return writeHandoffFile(cfg, st, op, running)
 		},
 	})
-	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
-	return err
 }
 
 // sourcePoller and targetPoller feed the INFO panes.
