@@ -59,22 +59,16 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 
 // Run takes the snapshot.
 func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
-	switch env.Config.Source.Kind {
-	case runbook.KindElastiCache:
-		return e.runElastiCache(ctx, env, report)
-	case runbook.KindServerless:
-		return e.runServerless(ctx, env, report)
+	if env.Config.Source.ElastiCache() {
+		return e.runManaged(ctx, env, report)
 	}
 	return e.runSelfManaged(ctx, env, report)
 }
 
 // Verify re-checks that the snapshot exists and is usable.
 func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	switch env.Config.Source.Kind {
-	case runbook.KindElastiCache:
-		return e.verifyElastiCache(ctx, env)
-	case runbook.KindServerless:
-		return e.verifyServerless(ctx, env)
+	if env.Config.Source.ElastiCache() {
+		return e.verifyManaged(ctx, env)
 	}
 	return e.verifySelfManaged(ctx, env)
 }
