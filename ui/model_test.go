@@ -131,7 +131,7 @@ func newFixture(t testing.TB, w, h int) *fixture {
 	tgt := &infoPoller{text: captured(t, "info-primary-with-replica.txt"), addr: "127.0.10.2:6379"}
 	m := New(Options{Engine: eng, Operator: "alice", Now: func() time.Time { return clock },
 		Source: NewPane("source", src, time.Second), Target: NewPane("target", tgt, time.Second),
-		Mapping: NewMapping(nil)})
+		Mapping: NewMapping(probes.Mapping{}, nil)})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	// Three polls each, so rates and sparklines have data.
 	for i := 0; i < 3; i++ {
