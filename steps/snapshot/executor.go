@@ -97,7 +97,10 @@ func Files(env *runbook.Env) ([]string, error) {
 			return []string{f}, nil
 		}
 	}
-	if env.Config.Source.ElastiCache() {
+	switch {
+	case env.Config.Source.Serverless():
+		return nil, errors.New("no RDB file has been downloaded yet: run migrate.download first, or, when the snapshot cannot be exported, skip migrate.export and migrate.download saying why: migrate.load then copies the live cache with SCAN + DUMP/RESTORE")
+	case env.Config.Source.ElastiCache():
 		return nil, errors.New("no RDB file has been downloaded yet: run migrate.download first")
 	}
 	return nil, errors.New("no RDB file yet: run migrate.snapshot first")
