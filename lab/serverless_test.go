@@ -69,6 +69,31 @@ func TestServerlessLab(t *testing.T) {
 			}
 		}
 	}
+	// CloudWatch has the cache's metrics under clusterId, the latencies
+	// those of the calls since the stand-in's first sample.
+	if err := c.Set(ctx, "cw:probe", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(ctx, "cw:probe").Err(); err != nil {
+		t.Fatal(err)
+	}
+	cw, err := probes.NewCloudWatch(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := cw.Fetch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"ElastiCacheProcessingUnits", "TotalCmdsCount", "SuccessfulReadRequestLatency", "SuccessfulWriteRequestLatency", "ThrottledCmds", "BytesUsedForCache"} {
+		if _, ok := vals[m]; !ok {
+			t.Errorf("no %s in %v", m, vals)
+		}
+	}
+	if vals["CurrItems"] < 500 {
+		t.Errorf("CurrItems %v, the source has 500 keys", vals["CurrItems"])
+	}
+
 	// No plaintext on the serverless endpoint.
 	plain := cfg.Source
 	plain.URL, plain.TLS = "redis://"+l.SourceTLS, runbook.TLS{}

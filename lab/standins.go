@@ -78,8 +78,11 @@ func (l *Lab) startAWS() error {
 	}
 	if l.Serverless {
 		// Its reader endpoint is the one endpoint: the lab's source has one
-		// TLS port.
+		// TLS port. Its latency metrics come from commandstats.
 		cfg.ReplicationGroupID, cfg.PrimaryEndpoint, cfg.Parameters = "", "", nil
+		cfg.Info = func(ctx context.Context) (string, error) {
+			return l.source.Info(ctx, "default", "commandstats").Result()
+		}
 		cfg.Serverless = &awsstub.Serverless{Name: ServerlessCache, Endpoint: l.SourceTLS, ReaderEndpoint: l.SourceTLS,
 			MaxDataGB: 10, MaxECPU: 5000, ExportParts: 3}
 	}

@@ -42,7 +42,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	m := New(context.Background(), Options{Engine: eng, Operator: "alice",
 		Source:  NewPane("source", probes.SourcePoller(cfg), cfg.PollInterval.Duration),
 		Target:  NewPane("target", probes.TargetPoller(cfg), cfg.PollInterval.Duration),
-		Mapping: NewMapping(func(ctx context.Context) (map[string]float64, error) { close(cw); <-ctx.Done(); return nil, ctx.Err() }),
+		Mapping: NewMapping(probes.Mapping{}, func(ctx context.Context) (map[string]float64, error) { close(cw); <-ctx.Done(); return nil, ctx.Err() }),
 		LiveLog: make(chan string)})
 	f := &fixture{inbox: make(chan tea.Msg, 256), m: m, eng: eng}
 	f.m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})

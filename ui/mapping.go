@@ -18,6 +18,7 @@ type CloudWatchFunc func(ctx context.Context) (map[string]float64, error)
 // Mapping is the CloudWatch -> INFO table: the ElastiCache metric beside
 // the INFO formula that replaces it, with source and target values.
 type Mapping struct {
+	table    probes.Mapping
 	fetchCW  CloudWatchFunc
 	every    time.Duration
 	cw       map[string]float64
@@ -32,10 +33,10 @@ type cloudWatchMsg struct {
 	err    error
 }
 
-// NewMapping reads CloudWatch once a minute (its metrics are per minute)
-// when f is set.
-func NewMapping(f CloudWatchFunc) *Mapping {
-	return &Mapping{fetchCW: f, every: time.Minute}
+// NewMapping shows table (probes.MappingFor the source) and reads
+// CloudWatch once a minute (its metrics are per minute) when f is set.
+func NewMapping(table probes.Mapping, f CloudWatchFunc) *Mapping {
+	return &Mapping{table: table, fetchCW: f, every: time.Minute}
 }
 
 func (mp *Mapping) fetch(w *work) tea.Cmd {
@@ -78,7 +79,7 @@ func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
 	if mp == nil {
 		return sFaint.Render("no mapping")
 	}
-	rows := probes.MappingRows(lastPoint(src), lastPoint(tgt), mp.cw)
+	rows := mp.table.Rows(lastPoint(src), lastPoint(tgt), mp.cw)
 	const nameW, valW = 29, 11
 	cols := 3
 	if mp.fetchCW == nil {

@@ -138,7 +138,7 @@ func newFixtureWith(t testing.TB, w, h int, extra string) *fixture {
 	tgt := &infoPoller{text: captured(t, "info-primary-with-replica.txt"), addr: "127.0.10.2:6379"}
 	m := New(context.Background(), Options{Engine: eng, Operator: "alice", Now: func() time.Time { return clock },
 		Source: NewPane("source", src, time.Second), Target: NewPane("target", tgt, time.Second),
-		Mapping: NewMapping(nil)})
+		Mapping: NewMapping(probes.Mapping{}, nil)})
 	t.Cleanup(m.Close) // before the engine closes: a run still going records its end
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	// Three polls each, so rates and sparklines have data.

@@ -57,7 +57,7 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 		Engine: eng, Operator: op, Notes: notes,
 		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
 		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
-		Mapping: ui.NewMapping(cloudWatch(cfg)),
+		Mapping: ui.NewMapping(probes.MappingFor(cfg.Source), cloudWatch(cfg)),
 		Log:     logf,
 		Hooks:   labHooks(cfg),
 		Live:    svc, LiveLog: liveLog,
@@ -74,11 +74,11 @@ func sourcePoller(cfg *runbook.Config) ui.Poller { return probes.SourcePoller(cf
 func targetPoller(cfg *runbook.Config) ui.Poller { return probes.TargetPoller(cfg) }
 
 // cloudWatch reads the source's CloudWatch metrics when the source is an
-// ElastiCache cluster; nil otherwise (the mapping shows "-"). The client
+// ElastiCache replication group or serverless cache; nil otherwise (the mapping shows "-"). The client
 // is made on the first read, off the Update loop: finding the primary
 // node is an AWS call, and the console must not wait for it to start.
 func cloudWatch(cfg *runbook.Config) ui.CloudWatchFunc {
-	if cfg.Source.Kind != "elasticache" {
+	if !cfg.Source.ElastiCache() {
 		return nil
 	}
 	var cw *probes.CloudWatch
