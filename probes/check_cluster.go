@@ -12,8 +12,6 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-const clusterSlots = 16384
-
 var clusterCheck = check{
 	summary: "Read the cluster's slot map: every one of the 16384 slots is served, and every shard has a replica.",
 	calls: func(cfg *runbook.Config) []string {

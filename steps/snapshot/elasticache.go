@@ -19,11 +19,16 @@ import (
 // callTimeout bounds each ElastiCache API call.
 const callTimeout = 20 * time.Second
 
-func (e *Executor) planElastiCache(cfg *runbook.Config) runbook.Plan {
+func (e *Executor) planElastiCache(env *runbook.Env) runbook.Plan {
+	cfg := env.Config
 	group := cfg.Source.ReplicationGroup
 	name := Name(group, e.now())
+	summary := fmt.Sprintf("Snapshot replication group %s as %s and wait until it is available", group, name)
+	if n, err := strconv.Atoi(env.Fact(runbook.DiscoverShards)); err == nil && n > 1 {
+		summary += fmt.Sprintf(", one RDB for each of its %d shards", n)
+	}
 	return runbook.Plan{
-		Summary:  fmt.Sprintf("Snapshot replication group %s as %s and wait until it is available", group, name),
+		Summary:  summary,
 		Resource: group,
 		Calls: []string{
 			fmt.Sprintf("elasticache:CreateSnapshot ReplicationGroupId=%s SnapshotName=%s (the minute of the run; an existing snapshot of that name is reused)", group, name),
@@ -58,7 +63,22 @@ func (e *Executor) runElastiCache(ctx context.Context, env *runbook.Env, report 
 		return runbook.Result{}, err
 	}
 	env.Logf("snapshot %s is available", name)
+	if err := allShards(env, snap); err != nil {
+		return runbook.Result{}, err
+	}
 	return snapshotResult(snap), nil
+}
+
+// allShards refuses a snapshot that holds fewer shards than
+// inventory.discover found in the group: its export would miss their
+// keys.
+func allShards(env *runbook.Env, snap types.Snapshot) error {
+	want, err := strconv.Atoi(env.Fact(runbook.DiscoverShards))
+	if err != nil || Shards(snap) >= want {
+		return nil
+	}
+	return fmt.Errorf("snapshot %s holds %d shard(s), but replication group %s has %d (inventory.discover): re-run inventory.discover if the group was resharded, then migrate.snapshot",
+		aws.ToString(snap.SnapshotName), Shards(snap), env.Config.Source.ReplicationGroup, want)
 }
 
 // waitAvailable polls DescribeSnapshots until the snapshot is available.
