@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -92,8 +93,37 @@ func (l *Lab) startTargetCluster(ctx context.Context, password string) error {
 		return err
 	}
 	l.Target = l.TargetCluster.Primaries[0]
+	if l.TargetZones, err = zones(ctx, l.TargetCluster); err != nil {
+		return err
+	}
 	l.logf("target cluster %s ready", strings.Join(l.TargetCluster.Addrs(), " "))
 	return l.startExporter(ctx)
+}
+
+// zones places the cluster's nodes in the region's zones as a careful
+// operator would, for cutover.yaml's target.zones: shard k's primary in
+// zone k, its replicas in the zones after it.
+func zones(ctx context.Context, c *servers.Cluster) (map[string]string, error) {
+	rc := redis.NewClient(&redis.Options{Addr: c.Primaries[0].Addr(), Password: c.Password, Protocol: 2, DisableIdentity: true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
+	defer rc.Close()
+	slots, err := rc.ClusterSlots(ctx).Result()
+	if err != nil {
+		return nil, fmt.Errorf("lab: CLUSTER SLOTS of the target: %w", err)
+	}
+	slices.SortFunc(slots, func(a, b redis.ClusterSlot) int { return a.Start - b.Start })
+	out := map[string]string{}
+	for k, s := range slots {
+		for j, n := range s.Nodes {
+			out[nodeHost(n.Addr)] = Region + string(rune('a'+(k+j)%3))
+		}
+	}
+	return out, nil
+}
+
+func nodeHost(addr string) string {
+	host, _, _ := net.SplitHostPort(addr)
+	return host
 }
 
 // sourceShards describes the source cluster's shards to the stand-in from

@@ -25,15 +25,7 @@ import (
 func TestClusterLab(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l, err := Start(ctx, Options{Dir: t.TempDir(), Keys: 2000, Cluster: true, Log: logWriter{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, cfg := startLab(t, Options{Keys: 2000, Cluster: true})
 	if cfg.Target.Kind != "cluster" || cfg.Target.URL != "redis://"+l.TargetCluster.Primaries[0].Addr() {
 		t.Fatalf("target %+v", cfg.Target)
 	}
@@ -93,7 +85,15 @@ func TestClusterLab(t *testing.T) {
 	if got := st.Facts[runbook.DiscoverClusterMode]; got != "enabled" {
 		t.Errorf("cluster mode %q", got)
 	}
-	run(runbook.BuildCluster, checks[runbook.BuildCluster])
+	built := run(runbook.BuildCluster, checks[runbook.BuildCluster])
+	if len(cfg.Target.Zones) != 6 {
+		t.Errorf("target.zones %v", cfg.Target.Zones)
+	}
+	for _, e := range built.Evidence {
+		if strings.Contains(e.Want, "host stands for") {
+			t.Errorf("a node without a zone in cutover.yaml: %+v", e)
+		}
+	}
 	snap := run(runbook.MigrateSnapshot, &snapshot.Executor{Poll: 100 * time.Millisecond})
 	if st.Facts[runbook.SnapshotShards] != "3" {
 		t.Fatalf("snapshot: %s (shards %q)", snap.Summary, st.Facts[runbook.SnapshotShards])

@@ -155,6 +155,9 @@ target:
   kind: cluster
   url: {{q (print "redis://" .Target.Addr)}}
   password_file: secrets/target.pass
+  # Where each node runs, for build.cluster's replica placement.
+  zones:{{range $host, $zone := .TargetZones}}
+    {{q $host}}: {{q $zone}}{{end}}
 {{- else}}
   kind: sentinel
   url: {{q (print "redis://" .Target.Addr)}}

@@ -69,6 +69,7 @@ type Lab struct {
 	// TargetCluster (the seed node), and there are no Replica, Sentinels.
 	Cluster                      bool
 	SourceCluster, TargetCluster *servers.Cluster
+	TargetZones                  map[string]string // each target node's zone by host: cutover.yaml's target.zones
 
 	Source, Target, Replica *servers.Redis
 	Sentinels               []*servers.Sentinel

@@ -45,6 +45,17 @@ func (s slotSet) addRanges(ranges string) (int, error) {
 	return n, nil
 }
 
+// count is the number of marked slots.
+func (s slotSet) count() int {
+	n := 0
+	for _, ok := range s {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
 // missing lists the unmarked slots as ranges, "5461-10922, 16000", or "".
 func (s slotSet) missing() string {
 	var out []string

@@ -143,26 +143,12 @@ func Start(cfg Config) (*App, error) {
 type pool struct{ redis.UniversalClient }
 
 func (a *App) newClient() *pool {
-	if a.cfg.Cluster {
-		return &pool{redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:      []string{a.cfg.Addr},
-			Dialer:     a.dial,
-			ClientName: ClientName,
-			Protocol:   2, DisableIdentity: true,
-			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-			PoolSize:                 a.cfg.Workers,
-			ConnMaxLifetime:          a.cfg.MaxConnAge,
-			DialTimeout:              dialTimeout,
-			ReadTimeout:              time.Second,
-			WriteTimeout:             time.Second,
-			MaxRetries:               1,
-		})}
-	}
-	return &pool{redis.NewClient(&redis.Options{
-		Addr:       a.cfg.Addr,
-		Dialer:     a.dial,
-		ClientName: ClientName,
-		Protocol:   2, DisableIdentity: true,
+	return &pool{redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:         []string{a.cfg.Addr},
+		IsClusterMode: a.cfg.Cluster,
+		Dialer:        a.dial,
+		ClientName:    ClientName,
+		Protocol:      2, DisableIdentity: true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		PoolSize:                 a.cfg.Workers,
 		ConnMaxLifetime:          a.cfg.MaxConnAge,
