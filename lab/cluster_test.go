@@ -67,6 +67,15 @@ func TestClusterLab(t *testing.T) {
 		t.Fatalf("source cluster holds %d keys (%v), seeded 2000", keys, err)
 	}
 
+	// The application's acknowledged writes are on the source cluster;
+	// the status lists every node.
+	if w, err := l.LostWrites(ctx); err != nil || w.Server != SourceName || w.Checked == 0 || w.Lost != 0 {
+		t.Errorf("lost writes %+v, %v", w, err)
+	}
+	if st := l.Status(); len(st.Servers) != 13 { // 12 nodes and the exporter
+		t.Errorf("status lists %d servers: %+v", len(st.Servers), st.Servers)
+	}
+
 	rb := runbook.New()
 	st := runbook.NewState(rb, cfg.Source.Kind, cfg.Target.Kind)
 	run := func(id runbook.StepID, ex runbook.Executor) runbook.Result {

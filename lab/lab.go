@@ -2,7 +2,8 @@
 // standing in for ElastiCache, a Sentinel-managed target (primary, replica,
 // three sentinels, the Redis exporter on the primary), the AWS stand-in, a loopback DNS server serving the
 // hosted zone, and a simulated application, all on one random 127.A.B.0/24
-// block, with the cutover.yaml that drives the runbook against them.
+// block, with the cutover.yaml that drives the runbook against them. With
+// Options.Cluster both sides are Redis Clusters instead (cluster.go).
 package lab
 
 import (
