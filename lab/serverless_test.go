@@ -20,15 +20,7 @@ import (
 func TestServerlessLab(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l, err := Start(ctx, Options{Dir: t.TempDir(), Keys: 500, Serverless: true, Log: logWriter{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, cfg := startLab(t, Options{Keys: 500, Serverless: true})
 	if !cfg.Source.Serverless() || cfg.Source.ServerlessCache != ServerlessCache || cfg.Source.URL != "rediss://"+l.SourceTLS || cfg.Source.Username != SourceUser {
 		t.Fatalf("source %+v", cfg.Source)
 	}
@@ -102,4 +94,21 @@ func TestServerlessLab(t *testing.T) {
 	if err := pc.Ping(ctx).Err(); err == nil {
 		t.Error("the serverless endpoint answers without TLS")
 	}
+}
+
+// startLab starts a lab in a temporary directory, logging to the test,
+// and loads its cutover.yaml.
+func startLab(t *testing.T, opts Options) (*Lab, *runbook.Config) {
+	t.Helper()
+	opts.Dir, opts.Log = t.TempDir(), logWriter{t}
+	l, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, cfg
 }

@@ -87,6 +87,10 @@ type Target struct {
 	// Users are the source's ACL users the target must have, each with
 	// its password by reference (build.users logs in as each).
 	Users []User `yaml:"users"`
+	// Zones is each cluster node's availability zone by host (or
+	// host:port), for build.cluster's check that every primary has a
+	// replica in another zone.
+	Zones map[string]string `yaml:"zones"`
 }
 
 // User is an application's ACL user on the target.
@@ -408,6 +412,14 @@ func (v *validator) config(c *Config) {
 	}
 	for i, r := range c.Target.Replicas {
 		v.redisURL(fmt.Sprintf("target.replicas[%d]", i), r)
+	}
+	if len(c.Target.Zones) > 0 && c.Target.Kind != "cluster" {
+		v.fail("target.zones", "only a cluster target's nodes are given zones; set target.kind: cluster or remove this")
+	}
+	for node, z := range c.Target.Zones {
+		if strings.TrimSpace(node) == "" || strings.TrimSpace(z) == "" {
+			v.fail("target.zones", "%q: %q: give a node's host (or host:port) and its zone, e.g. 10.0.1.5: us-east-1a", node, z)
+		}
 	}
 	v.users(c.Target.Users)
 	if c.Target.ExporterURL != "" && !httpURL(c.Target.ExporterURL) {

@@ -23,6 +23,12 @@ var (
 	DiscoverAuth              = Fact{InventoryDiscover, "auth"}
 	DiscoverTransitEncryption = Fact{InventoryDiscover, "transit_encryption"}
 	DiscoverClusterMode       = Fact{InventoryDiscover, "cluster_mode"}
+	// DiscoverShards is the node groups of an ElastiCache group: a
+	// snapshot and an export hold one RDB per shard.
+	DiscoverShards = Fact{InventoryDiscover, "shards"}
+	// DiscoverConfigEndpoint is a cluster-mode group's configuration
+	// endpoint, host:port.
+	DiscoverConfigEndpoint    = Fact{InventoryDiscover, "configuration_endpoint"}
 	DiscoverSnapshotRetention = Fact{InventoryDiscover, "snapshot_retention"}
 	DiscoverGlobalDatastore   = Fact{InventoryDiscover, "global_datastore"}
 	DiscoverMaxmemoryPolicy   = Fact{InventoryDiscover, "maxmemory-policy"}

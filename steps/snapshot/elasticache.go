@@ -19,11 +19,16 @@ import (
 // callTimeout bounds each ElastiCache API call.
 const callTimeout = 20 * time.Second
 
-func (e *Executor) planElastiCache(cfg *runbook.Config) runbook.Plan {
+func (e *Executor) planElastiCache(env *runbook.Env) runbook.Plan {
+	cfg := env.Config
 	group := cfg.Source.ReplicationGroup
 	name := Name(group, e.now())
+	summary := fmt.Sprintf("Snapshot replication group %s as %s and wait until it is available", group, name)
+	if n, err := strconv.Atoi(env.Fact(runbook.DiscoverShards)); err == nil && n > 1 {
+		summary += fmt.Sprintf(", one RDB for each of its %d shards", n)
+	}
 	return runbook.Plan{
-		Summary:  fmt.Sprintf("Snapshot replication group %s as %s and wait until it is available", group, name),
+		Summary:  summary,
 		Resource: group,
 		Calls: []string{
 			fmt.Sprintf("elasticache:CreateSnapshot ReplicationGroupId=%s SnapshotName=%s (the minute of the run; an existing snapshot of that name is reused)", group, name),
@@ -118,4 +123,17 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// allShards refuses a snapshot that holds fewer shards than
+// inventory.discover found in the group: its export would miss their
+// keys.
+func allShards(env *runbook.Env, res runbook.Result) error {
+	want, err := strconv.Atoi(env.Fact(runbook.DiscoverShards))
+	got, gerr := strconv.Atoi(res.Outputs[runbook.SnapshotShards.Name])
+	if err != nil || gerr != nil || got >= want {
+		return nil
+	}
+	return fmt.Errorf("snapshot %s holds %d shard(s), but replication group %s has %d (inventory.discover): re-run inventory.discover if the group was resharded, then migrate.snapshot",
+		res.Outputs[runbook.SnapshotName.Name], got, env.Config.Source.ReplicationGroup, want)
 }

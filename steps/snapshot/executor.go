@@ -50,7 +50,7 @@ func (e *Executor) poll() time.Duration {
 func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
 	switch env.Config.Source.Kind {
 	case runbook.KindElastiCache:
-		return e.planElastiCache(env.Config), nil
+		return e.planElastiCache(env), nil
 	case runbook.KindServerless:
 		return e.planServerless(env.Config), nil
 	}

@@ -157,3 +157,44 @@ func TestElastiCacheSnapshotFails(t *testing.T) {
 		t.Fatalf("want the not-found fault, got %v", err)
 	}
 }
+
+// A cluster-mode group's snapshot holds every shard; one that holds fewer
+// than inventory.discover found is refused.
+func TestElastiCacheSnapshotAllShards(t *testing.T) {
+	r := labtest.Redis(t)
+	labtest.Fill(t, r, 10)
+	rdb := func(ctx context.Context, w io.Writer) error {
+		_, err := replication.Replicate(ctx, r.Addr(), "", w, nil)
+		return err
+	}
+	labtest.AWSEnv(t)
+	s, err := awsstub.Start(awsstub.Config{ReplicationGroupID: "lab-cache", ConfigurationEndpoint: "clustercfg.lab.internal:6379",
+		Shards: []awsstub.Shard{
+			{Slots: "0-5460", Nodes: []string{"127.0.0.1:7001"}, Snapshot: rdb},
+			{Slots: "5461-10922", Nodes: []string{"127.0.0.1:7002"}, Snapshot: rdb},
+			{Slots: "10923-16383", Nodes: []string{"127.0.0.1:7003"}, Snapshot: rdb},
+		},
+		Info: func(context.Context) (string, error) { return "", nil }, Zones: zone.NewStore(), SnapshotDelay: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	env := testEnv(t, runbook.Endpoint{Kind: "elasticache", URL: "redis://clustercfg.lab.internal:6379", ReplicationGroup: "lab-cache"},
+		runbook.AWS{Region: "us-east-1", Endpoint: s.URL()})
+	env.State.Facts[runbook.DiscoverShards] = "3"
+	e := &Executor{Poll: 50 * time.Millisecond}
+	if p, err := e.Plan(context.Background(), env); err != nil || !strings.Contains(p.Summary, "one RDB for each of its 3 shards") {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	res, err := e.Run(context.Background(), env, func(runbook.Progress) {})
+	if err != nil || !res.OK || res.Outputs["shards"] != "3" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+
+	env.State.Facts[runbook.DiscoverShards] = "4"
+	e.Now = func() time.Time { return time.Now().Add(time.Hour) } // another snapshot name
+	_, err = e.Run(context.Background(), env, func(runbook.Progress) {})
+	if err == nil || !strings.Contains(err.Error(), "holds 3 shard(s), but replication group lab-cache has 4") {
+		t.Fatalf("want a refusal of a snapshot missing a shard, got %v", err)
+	}
+}

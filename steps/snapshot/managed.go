@@ -73,6 +73,9 @@ func (e *Executor) runManaged(ctx context.Context, env *runbook.Env, report func
 		return runbook.Result{}, err
 	}
 	env.Logf("%s %s is available", k.what, name)
+	if err := allShards(env, s.result); err != nil {
+		return runbook.Result{}, err
+	}
 	return s.result, nil
 }
 
