@@ -1,6 +1,9 @@
 package probes
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -48,6 +51,47 @@ func TestCostCase(t *testing.T) {
 				t.Errorf("inventory %q, sentinels %q", rows["inventory"], rows["self-managed: EC2 sentinels"])
 			}
 		})
+	}
+}
+
+// A big cluster-mode group: ten cache.r7g.4xlarge shards with two replicas
+// each, as DescribeReplicationGroups reports it.
+func TestCostCaseOfAClusterModeGroup(t *testing.T) {
+	t.Parallel()
+	cfg := elastiCacheLab(t, 10, func(c *awsstub.Config) {
+		c.NodeType, c.ConfigurationEndpoint = "cache.r7g.4xlarge", "clustercfg.lab-cache.use1.cache.amazonaws.com:6379"
+		for i := range 10 {
+			lo, hi := i*16384/10, (i+1)*16384/10-1
+			c.Shards = append(c.Shards, awsstub.Shard{Slots: fmt.Sprintf("%d-%d", lo, hi),
+				Nodes:    []string{fmt.Sprintf("10.0.%d.1:6379", i), fmt.Sprintf("10.0.%d.2:6379", i), fmt.Sprintf("10.0.%d.3:6379", i)},
+				Snapshot: func(context.Context, io.Writer) error { return nil }})
+		}
+	})
+	res := runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
+	if !res.OK || !strings.HasPrefix(res.Summary, "self-managed is cheaper by $") || len(res.Warnings) != 0 {
+		t.Fatalf("ok %v, %q, warnings %q\n%v", res.OK, res.Summary, res.Warnings, res.Evidence)
+	}
+	rows := map[string]string{}
+	for _, e := range res.Evidence {
+		rows[e.Name] = e.Value
+	}
+	for name, want := range map[string]string{
+		"inventory":                      "Redis cache.r7g.4xlarge: 10 shard(s) × (1 primary + 2 replica(s))",
+		"ElastiCache: ElastiCache nodes": "$38,259/month: 30 × cache.r7g.4xlarge",
+		"self-managed: EC2 data nodes":   "30 × r6g.4xlarge (128 GiB",
+	} {
+		if !strings.HasPrefix(rows[name], want) && !strings.Contains(rows[name], want) {
+			t.Errorf("%s: %q, want %q", name, rows[name], want)
+		}
+	}
+	if _, ok := rows["self-managed: EC2 sentinels"]; ok {
+		t.Errorf("a cluster-mode group got sentinels: %v", res.Evidence)
+	}
+	if got := res.Outputs[runbook.CostBreakEven.Name]; !strings.HasPrefix(got, "at 0.9 shards") || !strings.Contains(got, "shards of cache.r7g.4xlarge with 2 replica(s)") {
+		t.Errorf("break-even %q", got)
+	}
+	if got := res.Outputs[runbook.CostRule.Name]; !strings.HasPrefix(got, "past the small-cache threshold (794 GB") {
+		t.Errorf("rule %q", got)
 	}
 }
 
