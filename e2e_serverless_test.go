@@ -29,6 +29,10 @@ func TestServerlessMigrationWithRunCommand(t *testing.T) {
 			t.Errorf("inventory.discover recorded %s = %q, want %q", k, got, want)
 		}
 	}
+	step("inventory.cost")
+	if got := outputOf(t, journal, "inventory.cost", "verdict"); !strings.HasPrefix(got, "staying is cheaper") {
+		t.Errorf("inventory.cost on the serverless lab: %q", got)
+	}
 	step("migrate.strategy", "--choice", "rdb", "--reason", "e2e: serverless has no keyspace notifications")
 	step("inventory.baseline")
 	for _, id := range []string{"build.reachable", "build.version", "build.memory", "build.keyspace_events"} {

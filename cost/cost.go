@@ -130,8 +130,9 @@ func Estimate(src Source, p Prices, a runbook.Cost) (Case, error) {
 
 	// Managed.
 	if src.Serverless {
+		billed := max(src.StoredGiB, serverlessMinimumGB(src.Engine))
 		c.Managed = append(c.Managed,
-			Line{"ElastiCache Serverless storage", fmt.Sprintf("%.1f GB mean × $%.4f/GB-hour", src.StoredGiB, src.StorageHour), src.StoredGiB * src.StorageHour * HoursPerMonth},
+			Line{"ElastiCache Serverless storage", fmt.Sprintf("%.1f GB mean (billed at least %g GB) × $%.4f/GB-hour", src.StoredGiB, serverlessMinimumGB(src.Engine), src.StorageHour), billed * src.StorageHour * HoursPerMonth},
 			Line{"ElastiCache Serverless ECPUs", fmt.Sprintf("%s ECPUs in 30 days × $%.10f", compact(src.ECPUs), src.ECPUPrice), src.ECPUs * src.ECPUPrice})
 	} else {
 		n := src.Shards * copies
@@ -175,6 +176,15 @@ func Estimate(src Source, p Prices, a runbook.Cost) (Case, error) {
 	}
 	c.RuleStay = c.DataGiB < ruleGB && a.Clusters < ruleClusters
 	return c, nil
+}
+
+// serverlessMinimumGB is the least storage a serverless cache is billed
+// for: 1 GB for Redis OSS, 100 MB for Valkey.
+func serverlessMinimumGB(engine string) float64 {
+	if strings.EqualFold(engine, "valkey") {
+		return 0.1
+	}
+	return 1
 }
 
 // fit is the cheapest instance with at least need GiB.

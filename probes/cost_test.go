@@ -116,3 +116,25 @@ func TestCostCaseClearErrors(t *testing.T) {
 	res = runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
 	wantResult(t, res, false, "no EC2 instance in the price list has 235.7 GiB; add a larger family to cost.ec2_families")
 }
+
+// A serverless cache is priced on its CloudWatch usage over 30 days.
+func TestCostCaseOfAServerlessCache(t *testing.T) {
+	t.Parallel()
+	cfg, _ := serverlessLab(t)
+	res := runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
+	if !res.OK || !strings.HasPrefix(res.Summary, "staying is cheaper") {
+		t.Fatalf("ok %v, %q\n%v", res.OK, res.Summary, res.Evidence)
+	}
+	rows := map[string]string{}
+	for _, e := range res.Evidence {
+		rows[e.Name] = e.Value
+	}
+	for _, name := range []string{"serverless usage", "ElastiCache: ElastiCache Serverless storage", "ElastiCache: ElastiCache Serverless ECPUs", "self-managed: EC2 sentinels"} {
+		if rows[name] == "" {
+			t.Errorf("no %q row: %v", name, res.Evidence)
+		}
+	}
+	if !strings.HasPrefix(rows["ElastiCache: ElastiCache Serverless storage"], "$91/month") {
+		t.Errorf("storage %q: want the 1 GB minimum billed", rows["ElastiCache: ElastiCache Serverless storage"])
+	}
+}
