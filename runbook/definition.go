@@ -154,7 +154,7 @@ func New() *Runbook {
 			About: "SENTINEL CKQUORUM is OK, at least 3 sentinels know the master, and the master name resolves to the primary the target URL reaches."},
 		{ID: BuildCluster, Phase: "build", Kind: Check, Title: "Cluster slots", Needs: []StepID{BuildReachable},
 			When:  When{TargetKinds: []string{"cluster"}},
-			About: "All 16384 slots are covered and every shard has a replica."},
+			About: "The target cluster is whole: cluster_state ok, all 16384 slots served (the gaps named when not), every primary with a replica in another zone (target.zones, else each host its own zone), and every node agreeing on the slot map (CLUSTER SLOTS asked of each node)."},
 		{ID: BuildMemory, Phase: "build", Kind: Check, Title: "Memory limits", Needs: []StepID{BuildReachable},
 			About: "maxmemory is set and at least the source's used_memory x 1.2 (the load, replication buffers and fragmentation come on top of the data), and maxmemory-policy matches the source's (its parameter group for ElastiCache): a different policy evicts other keys, or refuses writes with OOM instead of evicting."},
 		{ID: BuildDatabases, Phase: "build", Kind: Check, Title: "Databases", Needs: []StepID{BuildReachable},
@@ -194,7 +194,7 @@ func New() *Runbook {
 			About: "Concurrent ranged download of the .rdb object(s), with progress and checksum, then a summary of the contents."},
 		{ID: MigrateLoad, Phase: "migrate", Kind: Action, Gate: TwoPerson, Title: "Load into the target", Needs: []StepID{MigrateSnapshot, MigrateDownload, BuildReachable, BuildVersion},
 			When:  rdb,
-			About: "Verifies the whole file first, then streams it into the target as RESTORE commands (or places it in the data dir and restarts a local target). Refuses a non-empty target unless overwrite is chosen.",
+			About: "Verifies every file first, then streams them into the target as RESTORE commands (a cluster target: each key to the primary owning its slot, one pipeline per primary, MOVED and ASK followed), or places the file in the data dir and restarts a local target. Refuses a non-empty target unless overwrite is chosen. A serverless source whose export was skipped (with the reason) is copied with SCAN + DUMP/RESTORE instead.",
 			RunOpts: []RunOption{
 				{Name: "existing", Title: "If the target already holds keys", Choices: opts("refuse", "refuse", "replace", "overwrite matching keys (RESTORE REPLACE)", "flush", "FLUSHALL first")},
 				{Name: "method", Title: "Load method", Choices: opts("restore", "streamed RESTORE pipeline", "restart", "place the file in the data dir and restart (local target)")},
