@@ -124,7 +124,11 @@ func drill(m *md, h *history) {
 	if last := rs[len(rs)-1]; last.end != nil && last.end.Result != nil {
 		if ev := last.end.Result.Outputs["events"]; ev != "" {
 			m.line("")
-			m.line("Sentinel events of the last drill: %s", ev)
+			who := "Sentinel"
+			if h.cfg.Target.Kind == "cluster" {
+				who = "Cluster node"
+			}
+			m.line("%s events of the last drill: %s", who, ev)
 		}
 		warnings(m, last.end.Result)
 	}
