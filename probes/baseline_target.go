@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/redis/go-redis/v9"
 
@@ -10,16 +9,15 @@ import (
 )
 
 // baselineTarget is what the checks that hold the target's primary to
-// inventory.baseline start from: the limits, the primary, and one client
-// for PINGs and one for INFO, so INFO never queues behind the sampler. A
+// inventory.baseline start from: the limits, the primary, one client for
+// PINGs and the INFO reader, so INFO never queues behind the sampler. A
 // cluster target is sampled on its first primary and counted on all of
-// them (others), as hit rate and error replies belong to the whole.
+// them, as hit rate and error replies belong to the whole.
 type baselineTarget struct {
 	lim     limits
 	addr    string
 	latency *redis.Client
-	info    *redis.Client
-	others  []*redis.Client
+	info    infoSet
 }
 
 // openBaselineTarget finds the limits and the primary; when either is
@@ -32,51 +30,27 @@ func openBaselineTarget(ctx context.Context, env *runbook.Env, p *proof, purpose
 		p.failure = err.Error()
 		return nil, false
 	}
-	addrs := []string{}
+	var info infoSet
 	if cfg.Target.Kind == "cluster" {
-		addrs, err = clusterPrimaries(ctx, cfg)
+		info, err = openInfoSet(ctx, cfg, cfg.Target.Endpoint, true, purpose)
 	} else {
 		var addr string
-		addr, err = TargetPrimary(ctx, cfg)
-		addrs = append(addrs, addr)
+		if addr, err = TargetPrimary(ctx, cfg); err == nil {
+			info = infoSet{targetClient(cfg, purpose, Addr(addr), PoolSize(1))}
+		}
 	}
 	if err != nil {
 		p.row("target primary", err.Error(), "found", false)
 		return nil, false
 	}
-	t := &baselineTarget{
-		lim:     lim,
-		addr:    addrs[0],
-		latency: targetClient(cfg, "latency", Addr(addrs[0]), PoolSize(1)),
-		info:    targetClient(cfg, purpose, Addr(addrs[0]), PoolSize(1)),
-	}
-	for _, a := range addrs[1:] {
-		t.others = append(t.others, targetClient(cfg, purpose, Addr(a), PoolSize(1)))
-	}
-	return t, true
+	addr := info[0].Options().Addr
+	return &baselineTarget{lim: lim, addr: addr, info: info, latency: targetClient(cfg, "latency", Addr(addr), PoolSize(1))}, true
 }
 
 // readInfo is INFO of the primary, summed over every primary of a cluster.
-func (t *baselineTarget) readInfo(ctx context.Context) (Info, error) {
-	in, err := infoOf(ctx, t.info)
-	if err != nil {
-		return in, err
-	}
-	all := []Info{in}
-	for _, c := range t.others {
-		o, err := infoOf(ctx, c)
-		if err != nil {
-			return in, fmt.Errorf("%s: %w", c.Options().Addr, err)
-		}
-		all = append(all, o)
-	}
-	return sumInfo(all...), nil
-}
+func (t *baselineTarget) readInfo(ctx context.Context) (Info, error) { return t.info.read(ctx) }
 
 func (t *baselineTarget) Close() {
 	t.latency.Close()
 	t.info.Close()
-	for _, c := range t.others {
-		c.Close()
-	}
 }

@@ -12,14 +12,14 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-// clusterPrimaries are the primaries of a cluster target, as the seed
-// node's CLUSTER SLOTS names them, in slot order.
-func clusterPrimaries(ctx context.Context, cfg *runbook.Config) ([]string, error) {
-	c := targetClient(cfg, "slots", PoolSize(1))
+// clusterPrimaries are the primaries of the cluster ep is a node of, as
+// its CLUSTER SLOTS names them, in slot order.
+func clusterPrimaries(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint) ([]string, error) {
+	c := Client(ep, "slots", ConfigDir(cfg.Dir), PoolSize(1))
 	defer c.Close()
 	slots, err := c.ClusterSlots(ctx).Result()
 	if err != nil {
-		return nil, fmt.Errorf("CLUSTER SLOTS on %s: %s", hostPort(cfg.Target.URL), Explain(err))
+		return nil, fmt.Errorf("CLUSTER SLOTS on %s: %s", hostPort(ep.URL), Explain(err))
 	}
 	slices.SortFunc(slots, func(a, b redis.ClusterSlot) int { return a.Start - b.Start })
 	var out []string
@@ -29,9 +29,50 @@ func clusterPrimaries(ctx context.Context, cfg *runbook.Config) ([]string, error
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("CLUSTER SLOTS on %s names no primary: no slot is assigned", hostPort(cfg.Target.URL))
+		return nil, fmt.Errorf("CLUSTER SLOTS on %s names no primary: no slot is assigned", hostPort(ep.URL))
 	}
 	return out, nil
+}
+
+// infoSet reads INFO of one node, or of every primary of a cluster
+// summed (sumInfo), one connection each.
+type infoSet []*redis.Client
+
+// openInfoSet connects to ep, or to every primary of ep's cluster.
+func openInfoSet(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, cluster bool, purpose string) (infoSet, error) {
+	if !cluster {
+		return infoSet{Client(ep, purpose, ConfigDir(cfg.Dir), PoolSize(1))}, nil
+	}
+	addrs, err := clusterPrimaries(ctx, cfg, ep)
+	if err != nil {
+		return nil, err
+	}
+	var s infoSet
+	for _, a := range addrs {
+		s = append(s, Client(ep, purpose, ConfigDir(cfg.Dir), Addr(a), PoolSize(1)))
+	}
+	return s, nil
+}
+
+func (s infoSet) read(ctx context.Context) (Info, error) {
+	var all []Info
+	for _, c := range s {
+		in, err := infoOf(ctx, c)
+		if err != nil {
+			if len(s) > 1 {
+				err = fmt.Errorf("%s: %w", c.Options().Addr, err)
+			}
+			return Info{}, err
+		}
+		all = append(all, in)
+	}
+	return sumInfo(all...), nil
+}
+
+func (s infoSet) Close() {
+	for _, c := range s {
+		c.Close()
+	}
 }
 
 // sumInfo adds up the counters of several nodes' INFO that judge a whole

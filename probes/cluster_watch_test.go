@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestWatchOnAClusterCountsEveryPrimary(t *testing.T) {
 	cfg.Thresholds.WatchDuration.Duration = 5 * time.Second
 	facts := runbook.Facts{runbook.BaselineP99: "1000.000"}
 	ctx := context.Background()
-	primaries, err := clusterPrimaries(ctx, cfg)
+	primaries, err := clusterPrimaries(ctx, cfg, cfg.Target.Endpoint)
 	if err != nil || len(primaries) != 3 {
 		t.Fatalf("primaries %v, %v", primaries, err)
 	}
@@ -56,5 +57,29 @@ func TestSumInfo(t *testing.T) {
 	}
 	if errorCounts(a)["CROSSSLOT"] != 2 {
 		t.Error("sumInfo changed its first argument")
+	}
+}
+
+// A cluster-mode source is baselined on all its primaries: its keys are
+// the whole cluster's, not the configuration endpoint's node's.
+func TestBaselineOfAClusterModeSource(t *testing.T) {
+	t.Parallel()
+	c := labtest.Cluster(t, 3, 0, labtest.WithPassword("pw"))
+	ctx := context.Background()
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), Password: "pw"})
+	defer cc.Close()
+	for i := range 300 {
+		if err := cc.Set(ctx, fmt.Sprint("k", i), i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := labConfig(source(c.Primaries[0].Addr(), "pw"), target(c.Primaries[1].Addr(), "pw"))
+	res := runCheck(t, runbook.InventoryBaseline, envFor(cfg, runbook.Facts{runbook.DiscoverClusterMode: "enabled"}))
+	if !res.OK || res.Outputs["keys"] != "300" {
+		t.Fatalf("ok %v, keys %q (want the 300 of all three primaries): %s", res.OK, res.Outputs["keys"], res.Summary)
+	}
+	res = runCheck(t, runbook.InventoryBaseline, envFor(cfg, nil))
+	if n := res.Outputs["keys"]; n == "300" || n == "" {
+		t.Fatalf("without cluster mode the baseline counted %q keys: want one node's", n)
 	}
 }
