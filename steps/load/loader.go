@@ -62,8 +62,14 @@ type Stats struct {
 	Warnings  []string      // what the load does not carry over: the file's (Summary.Warnings), then per key
 	Functions int           // function libraries loaded
 	PerDB     map[int]int64 // keys written per target db
-	Bytes     int64
-	Elapsed   time.Duration
+	// On a cluster target: keys written per primary, redirects followed,
+	// and the slot migrations under way when the load started.
+	PerNode    map[string]int64
+	Moved      int64
+	Asked      int64
+	Migrations []string
+	Bytes      int64
+	Elapsed    time.Duration
 }
 
 const (
@@ -137,7 +143,8 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 			}
 		}
 	}
-	st, err := stream(ctx, control.Options(), path, sum, t, &o)
+	to := routing{addrs: []string{t.Addr}, opt: func(string) *redis.Options { return control.Options() }}
+	st, err := stream(ctx, to, []source{{path, sum}}, t, &o)
 	if st != nil {
 		st.Target, st.Elapsed = t, time.Since(start)
 		st.Warnings = append(slices.Clip(sum.Warnings), st.Warnings...)
