@@ -87,9 +87,9 @@ type run struct {
 
 // routing says where keys go.
 type routing struct {
-	addrs []string                       // the primaries to connect to first
+	addrs []string                         // the primaries to connect to first
 	opt   func(addr string) *redis.Options // how to reach a node (auth, TLS)
-	slots *slotMap                        // nil: every key to addrs[0]
+	slots *slotMap                         // nil: every key to addrs[0]
 }
 
 // dest is one primary the load writes to; its connections take batches
