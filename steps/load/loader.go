@@ -47,6 +47,7 @@ type Progress struct {
 	TotalKeys  int64 // keys in the file
 	Rate       float64
 	ETA        time.Duration
+	Migrating  []string // slot migrations under way on a cluster target
 }
 
 // Stats is the outcome of a load.

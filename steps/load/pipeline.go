@@ -90,6 +90,9 @@ type routing struct {
 	addrs []string                         // the primaries to connect to first
 	opt   func(addr string) *redis.Options // how to reach a node (auth, TLS)
 	slots *slotMap                         // nil: every key to addrs[0]
+	// migrating lists the slot migrations under way at the start, for
+	// the progress reports.
+	migrating []string
 }
 
 // dest is one primary the load writes to; its connections take batches
@@ -135,7 +138,9 @@ func stream(ctx context.Context, to routing, files []source, t *Target, o *Optio
 		for i := range offsets {
 			done += offsets[i].Load()
 		}
-		return progressAt(done, totalBytes, r.acked.Load(), total, time.Since(start))
+		p := progressAt(done, totalBytes, r.acked.Load(), total, time.Since(start))
+		p.Migrating = to.migrating
+		return p
 	}
 	ticker := r.report(progress)
 	stats := make([]Stats, len(files))

@@ -19,16 +19,16 @@ import (
 // slotMap is which primary serves each slot, as the load knows it.
 // Readers copy it when gen moves.
 type slotMap struct {
-	opt func(addr string) *redis.Options
-	gen atomic.Int64
+	client func(addr string) *redis.Client
+	gen    atomic.Int64
 
 	mu        sync.Mutex
 	owner     [slots]string
 	refreshed time.Time
 }
 
-func newSlotMap(owner [slots]string, opt func(addr string) *redis.Options) *slotMap {
-	return &slotMap{owner: owner, opt: opt}
+func newSlotMap(owner [slots]string, client func(addr string) *redis.Client) *slotMap {
+	return &slotMap{owner: owner, client: client}
 }
 
 func (m *slotMap) snapshot() ([slots]string, int64) {
@@ -53,7 +53,7 @@ func (m *slotMap) moved(ctx context.Context, slot int, addr string, logf func(st
 	if !refresh {
 		return
 	}
-	c := redis.NewClient(m.opt(addr))
+	c := m.client(addr)
 	defer c.Close()
 	owner, err := readSlots(ctx, c)
 	if err != nil {

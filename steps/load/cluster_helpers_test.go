@@ -1,0 +1,176 @@
+package load
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/lab/labtest"
+	"github.com/cutover/cutover/lab/seed"
+	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/steps/parity"
+	"github.com/cutover/cutover/steps/rdb"
+)
+
+const clusterPW = "cluster-pw"
+
+// shardFiles starts a 3-shard source cluster, seeds n keys through a
+// cluster client and snapshots each primary: one RDB per shard, as a
+// cluster-mode ElastiCache export gives.
+func shardFiles(t *testing.T, n int) (*servers.Cluster, []string) {
+	t.Helper()
+	src := labtest.Cluster(t, 3, 0, labtest.WithPassword("src-pw"))
+	c := clusterClient(src)
+	defer c.Close()
+	if err := seed.Seed(context.Background(), c, n, nil); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, p := range src.Primaries {
+		files = append(files, snapshotOf(t, p))
+	}
+	return src, files
+}
+
+func clusterClient(cl *servers.Cluster) *redis.ClusterClient {
+	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), Password: cl.Password, Protocol: 2, DisableIdentity: true})
+}
+
+func nodeClient(addr, pw string) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: addr, Password: pw, Protocol: 2, DisableIdentity: true})
+}
+
+// target is how the loader reaches a test cluster.
+func target(cl *servers.Cluster) Cluster {
+	return Cluster{Seed: cl.Primaries[0].Addr(), Client: func(a string) *redis.Client { return nodeClient(a, cl.Password) }}
+}
+
+func verifiedAll(t *testing.T, files []string) (sums []*rdb.Summary, loadable int64) {
+	t.Helper()
+	for _, f := range files {
+		s := verified(t, f)
+		sums = append(sums, s)
+		loadable += s.Loadable()
+	}
+	return sums, loadable
+}
+
+// onOwners checks that every key on every primary is in a slot that
+// primary serves (the node's own CLUSTER KEYSLOT against CLUSTER SLOTS) and
+// returns the keys per primary.
+func onOwners(t *testing.T, cl *servers.Cluster) map[string]int64 {
+	t.Helper()
+	ctx := context.Background()
+	seedc := nodeClient(cl.Primaries[0].Addr(), cl.Password)
+	defer seedc.Close()
+	owner, err := readSlots(ctx, seedc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, a := range primaries(owner) {
+		c := nodeClient(a, cl.Password)
+		iter := c.Scan(ctx, 0, "", 1000).Iterator()
+		for iter.Next(ctx) {
+			slot, err := c.ClusterKeySlot(ctx, iter.Val()).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if owner[slot] != a {
+				t.Fatalf("%q (slot %d) is on %s, but %s serves that slot", iter.Val(), slot, a, owner[slot])
+			}
+			out[a]++
+		}
+		if err := iter.Err(); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	return out
+}
+
+func total(m map[string]int64) (n int64) {
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// sameCluster checks that every key of src is on dst with the same type,
+// value and TTL (within a second), and that dst holds no other keys.
+func sameCluster(t *testing.T, src, dst *servers.Cluster) {
+	t.Helper()
+	ctx := context.Background()
+	s, d := clusterClient(src), clusterClient(dst)
+	defer s.Close()
+	defer d.Close()
+	var n int64
+	for _, p := range src.Primaries {
+		c := nodeClient(p.Addr(), src.Password)
+		iter := c.Scan(ctx, 0, "", 1000).Iterator()
+		for iter.Next(ctx) {
+			name := iter.Val()
+			a, ok := read(t, c, name)
+			if !ok {
+				continue
+			}
+			b, ok := read(t, d, name)
+			if !ok {
+				t.Fatalf("%q is missing on the target", name)
+			}
+			if diff := parity.Diff(a.value, b.value, time.Second); diff != "" {
+				t.Fatalf("%q: %s", name, diff)
+			}
+			if (a.pttl < 0) != (b.pttl < 0) || (a.pttl-b.pttl).Abs() > time.Second {
+				t.Fatalf("%q: TTL %s on the source, %s on the target", name, a.pttl, b.pttl)
+			}
+			n++
+		}
+		if err := iter.Err(); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if have := total(onOwners(t, dst)); have != n {
+		t.Fatalf("%d keys on the target, %d on the source", have, n)
+	}
+}
+
+func nodeID(t *testing.T, r *servers.Redis) string {
+	t.Helper()
+	c := nodeClient(r.Addr(), r.Password)
+	defer c.Close()
+	id, err := c.Do(context.Background(), "CLUSTER", "MYID").Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// setSlot runs CLUSTER SETSLOT slot args... on the nodes, in order.
+func setSlot(t *testing.T, slot int, nodes []*servers.Redis, args ...any) {
+	t.Helper()
+	for _, n := range nodes {
+		c := nodeClient(n.Addr(), n.Password)
+		err := c.Do(context.Background(), append([]any{"CLUSTER", "SETSLOT", slot}, args...)...).Err()
+		c.Close()
+		if err != nil {
+			t.Fatalf("CLUSTER SETSLOT %d %v on %s: %v", slot, args, n.Addr(), err)
+		}
+	}
+}
+
+func mentions(list []string, parts ...string) bool {
+	return slices.ContainsFunc(list, func(s string) bool {
+		for _, p := range parts {
+			if !strings.Contains(s, p) {
+				return false
+			}
+		}
+		return true
+	})
+}
