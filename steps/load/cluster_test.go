@@ -3,8 +3,8 @@ package load
 import (
 	"context"
 	"errors"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
