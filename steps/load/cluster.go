@@ -51,6 +51,7 @@ type clusterLoad struct {
 	srcs    []source
 	moving  []string
 	warning []string
+	keys    map[string]int64 // db0 keys per primary at the start
 }
 
 // prepareCluster reads the slot map and probes every primary; nothing is
@@ -93,6 +94,7 @@ func prepareCluster(ctx context.Context, cl Cluster, files []string, sums []*rdb
 // the payloads are stamped with; keys are summed; slot migrations listed.
 func (p *clusterLoad) probe(ctx context.Context) error {
 	keys := map[int]int64{}
+	p.keys = map[string]int64{}
 	for _, a := range p.addrs {
 		c := p.cl.Client(a)
 		t, err := Probe(ctx, c)
@@ -105,6 +107,7 @@ func (p *clusterLoad) probe(ctx context.Context) error {
 			return fmt.Errorf("%s (the node serving slots %s); nothing was written", err, p.slots.of(a))
 		}
 		p.moving = append(p.moving, mv...)
+		p.keys[a] = t.Keys[0]
 		for db, n := range t.Keys {
 			keys[db] += n
 		}

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,13 +53,12 @@ func readSettings(env *runbook.Env) (settings, error) {
 }
 
 // primary is the address to load into: the current primary of a sentinel
-// target, else the target URL's.
+// target, else the target URL's (a cluster's seed node).
 func primary(ctx context.Context, cfg *runbook.Config) (string, error) {
-	if cfg.Target.Kind == "cluster" {
-		return "", errors.New("loading into a cluster target is not supported by migrate.load: load each shard's primary with `cutover rdb load FILE --target URL --db-map` keeping only its slots, or use a standalone/sentinel target")
-	}
 	return probes.TargetPrimary(ctx, cfg)
 }
+
+func isCluster(cfg *runbook.Config) bool { return cfg.Target.Kind == "cluster" }
 
 func control(cfg *runbook.Config, addr string) *redis.Client {
 	return probes.Client(cfg.Target.Endpoint, "load", probes.Addr(addr), probes.ConfigDir(cfg.Dir), probes.Timeout(10*time.Second))
@@ -83,6 +81,9 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 	}
 	if s.method == "restart" {
 		return e.planRestart(env.Config, addr, files)
+	}
+	if isCluster(env.Config) {
+		return e.planCluster(addr, files, s), nil
 	}
 	p := runbook.Plan{
 		Summary:  fmt.Sprintf("Load %s into %s with a streamed RESTORE pipeline", strings.Join(files, ", "), addr),
@@ -143,13 +144,16 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	if err != nil {
 		return runbook.Result{}, err
 	}
+	if s.resumed {
+		env.Logf("the previous load did not finish: overwriting with RESTORE REPLACE")
+	}
+	if isCluster(env.Config) && s.method == "restore" {
+		return e.runCluster(ctx, env, addr, files, sums, s, report)
+	}
 	c := control(env.Config, addr)
 	defer c.Close()
 	if s.method == "restart" {
 		return e.runRestart(ctx, env, c, files, sums, report)
-	}
-	if s.resumed {
-		env.Logf("the previous load did not finish: overwriting with RESTORE REPLACE")
 	}
 	total := &Stats{PerDB: map[int]int64{}}
 	for i, f := range files {
@@ -193,6 +197,12 @@ func progressLine(p Progress) string {
 	s := fmt.Sprintf("%d of %d keys, %.0f keys/s", p.Keys, p.TotalKeys, p.Rate)
 	if p.ETA > 0 {
 		s += ", about " + p.ETA.Round(time.Second).String() + " left"
+	}
+	if len(p.Migrating) > 0 {
+		s += fmt.Sprintf("; slot migration in progress: %s", p.Migrating[0])
+		if len(p.Migrating) > 1 {
+			s += fmt.Sprintf(" and %d more", len(p.Migrating)-1)
+		}
 	}
 	return s
 }
@@ -253,14 +263,12 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	c := control(env.Config, addr)
-	defer c.Close()
-	t, err := Probe(ctx, c)
+	t, rows, err := probeTarget(ctx, env.Config, addr)
 	if err != nil {
 		return runbook.Result{}, err
 	}
 	tol := env.Config.Thresholds.ParityTolerance
-	res := runbook.Result{OK: true}
+	res := runbook.Result{OK: true, Evidence: rows}
 	for _, db := range sortedDBs(want) {
 		have := t.Keys[db]
 		ok := float64(want[db]-have) <= tol*float64(want[db])
