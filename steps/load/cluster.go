@@ -11,6 +11,11 @@ import (
 	"github.com/cutover/cutover/steps/rdb"
 )
 
+// clusterConns is the default connections per primary of a cluster: the
+// primaries already load in parallel, and the batches in flight are what
+// the load's memory is.
+const clusterConns = 2
+
 // Cluster is a Redis Cluster target.
 type Cluster struct {
 	Seed string // host:port of any node
@@ -32,6 +37,9 @@ func (cl Cluster) options(addr string) *redis.Options {
 // during the load are followed; slots migrating when it starts are in
 // Stats.Migrations.
 func LoadCluster(ctx context.Context, cl Cluster, files []string, sums []*rdb.Summary, o Options) (*Stats, error) {
+	if o.Conns <= 0 {
+		o.Conns = clusterConns
+	}
 	o.norm()
 	p, err := prepareCluster(ctx, cl, files, sums, &o)
 	if err != nil {

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -44,7 +45,7 @@ func (e *Executor) planCluster(seed string, files []string, s settings) runbook.
 		restore = "RESTORE key expiry payload REPLACE ABSTTL"
 	}
 	p.Calls = append(p.Calls,
-		fmt.Sprintf("all files at once, each key routed by its hash slot (CRC16 of the key or its {hash tag}): %s [IDLETIME|FREQ] over %d connections per primary, the payload stamped with the lowest RDB version among the primaries; keys already expired are skipped", restore, e.conns()),
+		fmt.Sprintf("all files at once, each key routed by its hash slot (CRC16 of the key or its {hash tag}): %s [IDLETIME|FREQ] over %d connections per primary, the payload stamped with the lowest RDB version among the primaries; keys already expired are skipped", restore, cmp.Or(e.Conns, clusterConns)),
 		"a MOVED reply: the key sent to the node named, the slot map read again from it; an ASK reply: ASKING then the key's commands on the node named",
 		"keys whose type the target's version cannot RESTORE: DEL, then RPUSH/SADD/ZADD/HSET/XADD/XGROUP in batches of 1000, then PEXPIREAT",
 		"FUNCTION LOAD on every primary for each function library in the files")
@@ -55,7 +56,7 @@ func (e *Executor) planCluster(seed string, files []string, s settings) runbook.
 }
 
 func (e *Executor) runCluster(ctx context.Context, env *runbook.Env, seed string, files []string, sums []*rdb.Summary, s settings, report func(runbook.Progress)) (runbook.Result, error) {
-	o := Options{Existing: s.existing, Conns: e.conns(), Logf: env.Logf, Progress: func(p Progress) {
+	o := Options{Existing: s.existing, Conns: e.Conns, Logf: env.Logf, Progress: func(p Progress) {
 		report(runbook.Progress{Done: p.Bytes, Total: p.TotalBytes, Unit: "bytes", Message: progressLine(p)})
 	}}
 	env.Logf("loading %s into the cluster at %s", strings.Join(files, ", "), seed)

@@ -29,7 +29,7 @@ const (
 type Options struct {
 	Existing string      // Refuse (default), Replace or Flush
 	DBMap    map[int]int // source db -> target db; unlisted dbs keep their number
-	Conns    int         // connections (default 4)
+	Conns    int         // connections per primary (default 4; 2 on a cluster, whose primaries load in parallel)
 	Now      func() time.Time
 	Progress func(Progress)
 	// ProgressEvery is the least time between progress reports (default

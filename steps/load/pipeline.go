@@ -212,7 +212,9 @@ func (r *run) readFile(f source, st *Stats, offset *atomic.Int64) error {
 		return fmt.Errorf("cannot open the RDB file: %w", err)
 	}
 	defer in.Close()
-	rd, err := rdb.NewReader(bufio.NewReaderSize(in, 1<<20))
+	// The reader keeps its own buffer of a megabyte: reads that big
+	// bypass this one.
+	rd, err := rdb.NewReader(bufio.NewReaderSize(in, 64<<10))
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.path, err)
 	}
