@@ -20,6 +20,7 @@ import (
 	"github.com/cutover/cutover/lab/servers"
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
+	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
 	"github.com/cutover/cutover/steps/snapshot"
 )
@@ -54,16 +55,16 @@ func benchShards(b *testing.B) []string {
 // in its slots, cached by slot range.
 func benchPipes(b *testing.B, dst *servers.Cluster, files []string) []string {
 	c := nodeClient(dst.Primaries[0].Addr(), "")
-	owner, err := readSlots(context.Background(), c)
+	owner, err := slot.Read(context.Background(), c)
 	c.Close()
 	if err != nil {
 		b.Fatal(err)
 	}
 	var out []string
 	for _, p := range dst.Primaries {
-		mine := func(key []byte) bool { return owner[keySlot(key)] == p.Addr() }
+		mine := func(key []byte) bool { return owner[slot.Of(key)] == p.Addr() }
 		var serves string
-		for s := range slots {
+		for s := range slot.Count {
 			if mine := owner[s] == p.Addr(); mine && (s == 0 || owner[s-1] != p.Addr()) {
 				serves += "-" + strconv.Itoa(s)
 			}

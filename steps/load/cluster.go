@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
 )
 
@@ -67,16 +68,16 @@ type clusterLoad struct {
 func prepareCluster(ctx context.Context, cl Cluster, files []string, sums []*rdb.Summary, o *Options) (*clusterLoad, error) {
 	p := &clusterLoad{cl: cl, o: o, start: time.Now()}
 	seed := cl.Client(cl.Seed)
-	owner, err := readSlots(ctx, seed)
+	owner, err := slot.Read(ctx, seed)
 	seed.Close()
 	if err != nil {
 		return nil, err
 	}
-	if missing := ranges(owner[:], func(a string) bool { return a == "" }); missing != "" {
+	if missing := slot.Ranges(owner[:], func(a string) bool { return a == "" }); missing != "" {
 		return nil, fmt.Errorf("the cluster serves no primary for slots %s (CLUSTER SLOTS on %s): keys there cannot be written; fix the cluster first (build.cluster); nothing was written", missing, cl.Seed)
 	}
 	p.slots = newSlotMap(owner, cl.Client)
-	p.addrs = primaries(owner)
+	p.addrs = slot.Primaries(owner)
 	if err := p.probe(ctx); err != nil {
 		return nil, err
 	}

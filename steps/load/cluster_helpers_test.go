@@ -12,6 +12,7 @@ import (
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/seed"
 	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/parity"
 	"github.com/cutover/cutover/steps/rdb"
 )
@@ -67,12 +68,12 @@ func onOwners(t *testing.T, cl *servers.Cluster) map[string]int64 {
 	ctx := context.Background()
 	seedc := nodeClient(cl.Primaries[0].Addr(), cl.Password)
 	defer seedc.Close()
-	owner, err := readSlots(ctx, seedc)
+	owner, err := slot.Read(ctx, seedc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]int64{}
-	for _, a := range primaries(owner) {
+	for _, a := range slot.Primaries(owner) {
 		c := nodeClient(a, cl.Password)
 		iter := c.Scan(ctx, 0, "", 1000).Iterator()
 		for iter.Next(ctx) {

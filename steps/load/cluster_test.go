@@ -11,6 +11,7 @@ import (
 
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/steps/load/slot"
 )
 
 // waitFailover waits until a replica serves the slots of the stopped
@@ -22,9 +23,9 @@ func waitFailover(t *testing.T, cl *servers.Cluster, dead string) {
 	defer seedc.Close()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		owner, err := readSlots(ctx, seedc)
+		owner, err := slot.Read(ctx, seedc)
 		state := seedc.ClusterInfo(ctx).Val()
-		if err == nil && !slices.Contains(primaries(owner), dead) && strings.Contains(state, "cluster_state:ok") {
+		if err == nil && !slices.Contains(slot.Primaries(owner), dead) && strings.Contains(state, "cluster_state:ok") {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -91,7 +92,7 @@ func TestLoadClusterFollowsMovedAndAsk(t *testing.T) {
 	// Two of a's slots move to b for good, one starts migrating to c.
 	var moved []int
 	for _, k := range fileKeys(t, files[0]) {
-		s := keySlot([]byte(k.name))
+		s := slot.Of([]byte(k.name))
 		if p.slots.owner[s] == a.Addr() && len(moved) < 3 && !slices.Contains(moved, s) {
 			moved = append(moved, s)
 		}

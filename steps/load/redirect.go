@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cutover/cutover/steps/load/slot"
 )
 
 // maxHops bounds the redirects one key may follow.
@@ -24,11 +26,11 @@ func parseRedirect(e replyError) (redirect, bool) {
 	if len(f) != 3 || (f[0] != "MOVED" && f[0] != "ASK") {
 		return redirect{}, false
 	}
-	slot, err := strconv.Atoi(f[1])
-	if err != nil || slot < 0 || slot >= slots {
+	n, err := strconv.Atoi(f[1])
+	if err != nil || n < 0 || n >= slot.Count {
 		return redirect{}, false
 	}
-	return redirect{ask: f[0] == "ASK", slot: slot, addr: f[2]}, true
+	return redirect{ask: f[0] == "ASK", slot: n, addr: f[2]}, true
 }
 
 // hops are one checker's connections to the nodes redirects point at,

@@ -3,9 +3,6 @@ package load
 import (
 	"context"
 	"fmt"
-	"net"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/steps/load/slot"
 )
 
 // slotMap is which primary serves each slot, as the load knows it.
@@ -23,15 +21,15 @@ type slotMap struct {
 	gen    atomic.Int64
 
 	mu        sync.Mutex
-	owner     [slots]string
+	owner     [slot.Count]string
 	refreshed time.Time
 }
 
-func newSlotMap(owner [slots]string, client func(addr string) *redis.Client) *slotMap {
+func newSlotMap(owner [slot.Count]string, client func(addr string) *redis.Client) *slotMap {
 	return &slotMap{owner: owner, client: client}
 }
 
-func (m *slotMap) snapshot() ([slots]string, int64) {
+func (m *slotMap) snapshot() ([slot.Count]string, int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.owner, m.gen.Load()
@@ -39,10 +37,10 @@ func (m *slotMap) snapshot() ([slots]string, int64) {
 
 // moved records a MOVED reply, then, at most once a second, reads the
 // whole map again from the node it named: a slot rarely moves alone.
-func (m *slotMap) moved(ctx context.Context, slot int, addr string, logf func(string, ...any)) {
+func (m *slotMap) moved(ctx context.Context, s int, addr string, logf func(string, ...any)) {
 	m.mu.Lock()
-	if m.owner[slot] != addr {
-		m.owner[slot] = addr
+	if m.owner[s] != addr {
+		m.owner[s] = addr
 		m.gen.Add(1)
 	}
 	refresh := time.Since(m.refreshed) > time.Second
@@ -55,86 +53,27 @@ func (m *slotMap) moved(ctx context.Context, slot int, addr string, logf func(st
 	}
 	c := m.client(addr)
 	defer c.Close()
-	owner, err := readSlots(ctx, c)
+	owner, err := slot.Read(ctx, c)
 	if err != nil {
-		logf("slot %d moved to %s; reading the slot map again failed (%v): following redirects key by key", slot, addr, err)
+		logf("slot %d moved to %s; reading the slot map again failed (%v): following redirects key by key", s, addr, err)
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for s, a := range owner {
+	for i, a := range owner {
 		if a != "" {
-			m.owner[s] = a
+			m.owner[i] = a
 		}
 	}
 	m.gen.Add(1)
-	logf("slot %d moved to %s: slot map read again from it", slot, addr)
+	logf("slot %d moved to %s: slot map read again from it", s, addr)
 }
 
 // of lists the slots addr serves, as ranges ("0-5460,6000").
 func (m *slotMap) of(addr string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return ranges(m.owner[:], func(a string) bool { return a == addr })
-}
-
-// ranges lists the slots whose owner matches, as "0-99,200".
-func ranges(owner []string, match func(string) bool) string {
-	var out []string
-	for s := 0; s < len(owner); s++ {
-		if !match(owner[s]) {
-			continue
-		}
-		e := s
-		for e+1 < len(owner) && match(owner[e+1]) {
-			e++
-		}
-		if e == s {
-			out = append(out, strconv.Itoa(s))
-		} else {
-			out = append(out, fmt.Sprintf("%d-%d", s, e))
-		}
-		s = e
-	}
-	return strings.Join(out, ",")
-}
-
-// readSlots reads CLUSTER SLOTS: the primary of each slot, "" where none.
-// A node that does not know its own address (announced as "" or "?") is
-// named by the host asked.
-func readSlots(ctx context.Context, c *redis.Client) ([slots]string, error) {
-	var owner [slots]string
-	ctx, cancel := context.WithTimeout(ctx, probes.DefaultTimeout)
-	defer cancel()
-	rs, err := c.ClusterSlots(ctx).Result()
-	if err != nil {
-		return owner, fmt.Errorf("CLUSTER SLOTS on %s: %s", c.Options().Addr, probes.Explain(err))
-	}
-	askedHost, _, _ := net.SplitHostPort(c.Options().Addr)
-	for _, r := range rs {
-		if len(r.Nodes) == 0 {
-			continue
-		}
-		addr := r.Nodes[0].Addr
-		if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "?") {
-			addr = net.JoinHostPort(askedHost, port)
-		}
-		for s := max(r.Start, 0); s <= min(r.End, slots-1); s++ {
-			owner[s] = addr
-		}
-	}
-	return owner, nil
-}
-
-// primaries lists the distinct owners, in slot order.
-func primaries(owner [slots]string) []string {
-	var out []string
-	for _, a := range owner {
-		if a != "" && !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	return out
+	return slot.Ranges(m.owner[:], func(a string) bool { return a == addr })
 }
 
 // migrations reads CLUSTER NODES on a primary and lists the slots it is

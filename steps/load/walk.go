@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
 )
 
@@ -16,7 +17,7 @@ import (
 type walker struct {
 	r     *run
 	curs  []*batch // by dest.idx; nil until a key goes there
-	owner [slots]*dest
+	owner [slot.Count]*dest
 	gen   int64 // of the slot map owner was read from; -1: not yet
 }
 
@@ -40,7 +41,7 @@ func (w *walker) route(key []byte) (*dest, error) {
 		}
 		w.gen = g
 	}
-	return w.owner[keySlot(key)], nil
+	return w.owner[slot.Of(key)], nil
 }
 
 // batch is d's current batch, taken from the pool when there is none.

@@ -1,4 +1,4 @@
-package load
+package slot
 
 import (
 	"context"
@@ -29,8 +29,8 @@ func TestKeySlotMatchesServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := keySlot([]byte(k)); int64(got) != want {
-			t.Fatalf("keySlot(%q) = %d, the server says %d", k, got, want)
+		if got := Of([]byte(k)); int64(got) != want {
+			t.Fatalf("Of(%q) = %d, the server says %d", k, got, want)
 		}
 	}
 }

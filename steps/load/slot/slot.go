@@ -1,9 +1,11 @@
-package load
+// Package slot is Redis Cluster's key-to-slot mapping and slot map, for
+// the steps that write to or compare with a cluster target.
+package slot
 
 import "bytes"
 
-// slots is the number of hash slots of a Redis Cluster.
-const slots = 16384
+// Count is the number of hash slots of a Redis Cluster.
+const Count = 16384
 
 // crcTable is CRC16-CCITT (XMODEM: polynomial 0x1021, initial 0), the hash
 // Redis Cluster puts keys in slots with.
@@ -30,13 +32,13 @@ func crc16(b []byte) uint16 {
 	return c
 }
 
-// keySlot is the hash slot of key: of the part between the first { and the
+// Of is the hash slot of key: of the part between the first { and the
 // next } when that part is not empty (a hash tag), else of the whole key.
-func keySlot(key []byte) int {
+func Of(key []byte) int {
 	if i := bytes.IndexByte(key, '{'); i >= 0 {
 		if j := bytes.IndexByte(key[i+1:], '}'); j > 0 {
 			key = key[i+1 : i+1+j]
 		}
 	}
-	return int(crc16(key)) & (slots - 1)
+	return int(crc16(key)) & (Count - 1)
 }
