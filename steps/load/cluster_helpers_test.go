@@ -175,3 +175,48 @@ func mentions(list []string, parts ...string) bool {
 		return true
 	})
 }
+
+// settled waits until every primary reports the same slot map, as after
+// CLUSTER SETSLOT NODE the others learn it by gossip.
+func settled(t *testing.T, cl *servers.Cluster) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var maps [][slot.Count]string
+		for _, p := range cl.Primaries {
+			c := nodeClient(p.Addr(), cl.Password)
+			m, err := slot.Read(ctx, c)
+			c.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			maps = append(maps, m)
+		}
+		if maps[0] == maps[1] && maps[1] == maps[2] {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the primaries do not agree on the slot map after 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// migrate marks slot s as migrating from one primary to another: IMPORTING
+// on the new one, MIGRATING on the old.
+func migrate(t *testing.T, s int, from, to *servers.Redis) {
+	t.Helper()
+	setSlot(t, s, []*servers.Redis{to}, "IMPORTING", nodeID(t, from))
+	setSlot(t, s, []*servers.Redis{from}, "MIGRATING", nodeID(t, to))
+}
+
+// finish ends a migration whose keys are all on the new owner: SETSLOT
+// NODE on it first (it bumps its config epoch, so its claim wins), then on
+// the old owner and the rest, and waits until every primary agrees.
+func finish(t *testing.T, cl *servers.Cluster, s int, from, to *servers.Redis) {
+	t.Helper()
+	rest := slices.DeleteFunc(slices.Clone(cl.Primaries), func(r *servers.Redis) bool { return r == to || r == from })
+	setSlot(t, s, append([]*servers.Redis{to, from}, rest...), "NODE", nodeID(t, to))
+	settled(t, cl)
+}

@@ -247,6 +247,12 @@ func (r *run) dest(addr string) (*dest, error) {
 	}
 	r.dmu.Lock()
 	defer r.dmu.Unlock()
+	if d := r.byAddr[addr]; d != nil { // another reader connected meanwhile
+		for _, c := range conns {
+			c.close()
+		}
+		return d, nil
+	}
 	d = &dest{idx: len(r.dests), addr: addr, work: make(chan *batch)}
 	r.dests = append(r.dests, d)
 	r.byAddr[addr] = d
