@@ -10,8 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,45 +48,49 @@ func benchDataset(b *testing.B) (rdbPath, pipePath string) {
 	}
 	b.Logf("generating %d keys with redis-server into %s (cached for later runs)", benchKeys, dir)
 	src := labtest.Redis(b)
-	if err := generate(src); err != nil {
+	if err := generate(func() redis.UniversalClient {
+		return redis.NewClient(&redis.Options{Addr: src.Addr(), Protocol: 2, DisableIdentity: true})
+	}); err != nil {
 		b.Fatal(err)
 	}
-	write := func(path string, fill func(w io.Writer) error) {
-		f, err := os.Create(path + ".part")
-		if err != nil {
-			b.Fatal(err)
-		}
-		w := bufio.NewWriterSize(f, 1<<20)
-		if err := fill(w); err != nil {
-			b.Fatal(err)
-		}
-		if err := w.Flush(); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
-		if err := os.Rename(path+".part", path); err != nil {
-			b.Fatal(err)
-		}
-	}
-	write(rdbPath, func(w io.Writer) error {
+	writeFile(b, rdbPath, func(w io.Writer) error {
 		_, err := replication.Replicate(context.Background(), src.Addr(), "", w, nil)
 		return err
 	})
 	src.Stop()
-	write(pipePath, func(w io.Writer) error { return restoreStream(rdbPath, w) })
+	writeFile(b, pipePath, func(w io.Writer) error { return restoreStream(rdbPath, nil, w) })
 	return rdbPath, pipePath
+}
+
+// writeFile fills path through a temporary file, so a cached file is whole.
+func writeFile(b *testing.B, path string, fill func(w io.Writer) error) {
+	f, err := os.Create(path + ".part")
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := fill(w); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	if err := os.Rename(path+".part", path); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // generate writes the mix: 70% strings of 20-150 bytes, 10% hashes, 10%
 // lists, 5% sets, 5% sorted sets; a third of the keys with a TTL.
-func generate(r *servers.Redis) error {
+func generate(newClient func() redis.UniversalClient) error {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	const workers = 4
 	for w := range workers {
 		wg.Go(func() {
-			c := redis.NewClient(&redis.Options{Addr: r.Addr(), Protocol: 2, DisableIdentity: true})
+			c := newClient()
 			defer c.Close()
 			rnd := rand.New(rand.NewPCG(uint64(w), 7))
 			word := func(n int) string {
@@ -147,8 +151,9 @@ func keyOf(i int) string {
 }
 
 // restoreStream writes the RESTORE commands the loader would send to a
-// Redis 7.0 target, for redis-cli --pipe.
-func restoreStream(path string, w io.Writer) error {
+// Redis 7.0 target, for redis-cli --pipe: of every key, or of those keep
+// takes.
+func restoreStream(path string, keep func(key []byte) bool, w io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -167,7 +172,7 @@ func restoreStream(path string, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if e.Kind != rdb.KeyEntry {
+		if e.Kind != rdb.KeyEntry || (keep != nil && !keep(e.Key)) {
 			continue
 		}
 		buf = appendRestore(buf[:0], e, 10, false)
@@ -245,12 +250,25 @@ func checkKeys(b *testing.B, r *servers.Redis, want int64) {
 // childPeakRSS runs the loader in a child process (this test binary in
 // child mode, see TestMain) and returns its peak RSS in bytes.
 func childPeakRSS(b *testing.B, dst *servers.Redis, path string) int64 {
+	return childRSS(b, path+"|"+dst.Addr())
+}
+
+// childRSS runs the child with the given job and returns the peak RSS it
+// reports. The child's own VmHWM, not its rusage: Go starts children
+// with vfork, and Linux carries the parent's peak into the child's
+// ru_maxrss across exec.
+func childRSS(b *testing.B, job string) int64 {
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"="+path+"|"+dst.Addr())
-	if out, err := cmd.CombinedOutput(); err != nil {
+	cmd.Env = append(os.Environ(), childEnv+"="+job)
+	out, err := cmd.Output()
+	if err != nil {
 		b.Fatalf("child load: %v\n%s", err, out)
 	}
-	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // Linux reports KB
+	kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(string(out), "peak-rss-kb:")), 10, 64)
+	if err != nil {
+		b.Fatalf("child load: no peak RSS in its output %q", out)
+	}
+	return kb << 10
 }
 
 func fmtMB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

@@ -16,9 +16,10 @@ const ioTimeout = 60 * time.Second
 
 // conn is one raw pipelined connection to the target.
 type conn struct {
-	nc net.Conn
-	r  *bufio.Reader
-	db int // the selected database
+	nc   net.Conn
+	r    *bufio.Reader
+	db   int    // the selected database
+	addr string // host:port, for errors
 }
 
 // dialConn connects with the client's dialer (so TLS applies), then AUTH
@@ -30,7 +31,7 @@ func dialConn(ctx context.Context, opt *redis.Options) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10)}
+	c := &conn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10), addr: opt.Addr}
 	var hello []byte
 	if opt.Password != "" {
 		args := []any{"AUTH", opt.Password}

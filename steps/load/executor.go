@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -57,13 +56,12 @@ func readSettings(env *runbook.Env) (settings, error) {
 const resumedWarning = "The previous load did not finish: this run overwrites what it wrote (RESTORE REPLACE), so it converges."
 
 // primary is the address to load into: the current primary of a sentinel
-// target, else the target URL's.
+// target, else the target URL's (a cluster's seed node).
 func primary(ctx context.Context, cfg *runbook.Config) (string, error) {
-	if cfg.Target.Kind == "cluster" {
-		return "", errors.New("loading into a cluster target is not supported by migrate.load: load each shard's primary with `cutover rdb load FILE --target URL --db-map` keeping only its slots, or use a standalone/sentinel target")
-	}
 	return probes.TargetPrimary(ctx, cfg)
 }
+
+func isCluster(cfg *runbook.Config) bool { return cfg.Target.Kind == "cluster" }
 
 func control(cfg *runbook.Config, addr string, more ...probes.Option) *redis.Client {
 	opts := append([]probes.Option{probes.Addr(addr), probes.ConfigDir(cfg.Dir), probes.Timeout(10 * time.Second)}, more...)
@@ -94,6 +92,9 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 	}
 	if s.method == "restart" {
 		return e.planRestart(env.Config, addr, files)
+	}
+	if isCluster(env.Config) {
+		return e.planCluster(addr, files, s), nil
 	}
 	p := runbook.Plan{
 		Summary:  fmt.Sprintf("Load %s into %s with a streamed RESTORE pipeline", strings.Join(files, ", "), addr),
@@ -161,13 +162,16 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	if err != nil {
 		return runbook.Result{}, err
 	}
+	if s.resumed {
+		env.Logf("the previous load did not finish: overwriting with RESTORE REPLACE")
+	}
+	if isCluster(env.Config) && s.method == "restore" {
+		return e.runCluster(ctx, env, addr, files, sums, s, report)
+	}
 	c := control(env.Config, addr)
 	defer c.Close()
 	if s.method == "restart" {
 		return e.runRestart(ctx, env, c, files, sums, report)
-	}
-	if s.resumed {
-		env.Logf("the previous load did not finish: overwriting with RESTORE REPLACE")
 	}
 	total := &Stats{PerDB: map[int]int64{}}
 	for i, f := range files {
@@ -211,6 +215,12 @@ func progressLine(p Progress) string {
 	s := fmt.Sprintf("%d of %d keys, %.0f keys/s", p.Keys, p.TotalKeys, p.Rate)
 	if p.ETA > 0 {
 		s += ", about " + p.ETA.Round(time.Second).String() + " left"
+	}
+	if len(p.Migrating) > 0 {
+		s += fmt.Sprintf("; slot migration in progress: %s", p.Migrating[0])
+		if len(p.Migrating) > 1 {
+			s += fmt.Sprintf(" and %d more", len(p.Migrating)-1)
+		}
 	}
 	return s
 }
@@ -271,28 +281,27 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 			want[d.DB] += d.Loadable()
 		}
 	}
-	t, err := probeTarget(ctx, env.Config)
+	t, rows, err := probeTargetPrimary(ctx, env.Config)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	return keysResult(want, t, env.Config.Thresholds.ParityTolerance, "the file"), nil
+	return keysResult(want, t, rows, env.Config.Thresholds.ParityTolerance, "the file"), nil
 }
 
-// probeTarget probes the target's primary.
-func probeTarget(ctx context.Context, cfg *runbook.Config) (*Target, error) {
+// probeTargetPrimary probes the target: its primary, or a cluster's
+// primaries summed with a row each.
+func probeTargetPrimary(ctx context.Context, cfg *runbook.Config) (*Target, []runbook.Evidence, error) {
 	addr, err := primary(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c := control(cfg, addr)
-	defer c.Close()
-	return Probe(ctx, c)
+	return probeTarget(ctx, cfg, addr)
 }
 
 // keysResult compares the target's keys per db with want, what from
-// ("the file", "the source") holds, within the tolerance.
-func keysResult(want map[int]int64, t *Target, tol float64, from string) runbook.Result {
-	res := runbook.Result{OK: true}
+// ("the file", "the source") holds, within the tolerance; rows go first.
+func keysResult(want map[int]int64, t *Target, rows []runbook.Evidence, tol float64, from string) runbook.Result {
+	res := runbook.Result{OK: true, Evidence: rows}
 	for _, db := range sortedDBs(want) {
 		have := t.Keys[db]
 		ok := float64(want[db]-have) <= tol*float64(want[db])

@@ -78,7 +78,7 @@ type key struct {
 }
 
 // read DUMPs a key and decodes it; ok is false when it does not exist.
-func read(t *testing.T, c *redis.Client, name string) (key, bool) {
+func read(t *testing.T, c redis.Cmdable, name string) (key, bool) {
 	t.Helper()
 	ctx := context.Background()
 	p := c.Pipeline()

@@ -29,7 +29,7 @@ const (
 type Options struct {
 	Existing string      // Refuse (default), Replace or Flush
 	DBMap    map[int]int // source db -> target db; unlisted dbs keep their number
-	Conns    int         // connections (default 4)
+	Conns    int         // connections per primary (default 4; 2 on a cluster, whose primaries load in parallel)
 	Now      func() time.Time
 	Progress func(Progress)
 	// ProgressEvery is the least time between progress reports (default
@@ -47,6 +47,7 @@ type Progress struct {
 	TotalKeys  int64 // keys in the file
 	Rate       float64
 	ETA        time.Duration
+	Migrating  []string // slot migrations under way on a cluster target
 }
 
 // Stats is the outcome of a load.
@@ -62,8 +63,14 @@ type Stats struct {
 	Warnings  []string      // what the load does not carry over: the file's (Summary.Warnings), then per key
 	Functions int           // function libraries loaded
 	PerDB     map[int]int64 // keys written per target db
-	Bytes     int64
-	Elapsed   time.Duration
+	// On a cluster target: keys written per primary, redirects followed,
+	// and the slot migrations under way when the load started.
+	PerNode    map[string]int64
+	Moved      int64
+	Asked      int64
+	Migrations []string
+	Bytes      int64
+	Elapsed    time.Duration
 }
 
 const (
@@ -124,7 +131,8 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 	if err := prepare(ctx, control, t, dbs, o.Existing, o.Logf); err != nil {
 		return nil, err
 	}
-	st, err := stream(ctx, control.Options(), path, sum, t, &o)
+	to := routing{addrs: []string{t.Addr}, opt: func(string) *redis.Options { return control.Options() }}
+	st, err := stream(ctx, to, []source{{path, sum}}, t, &o)
 	if st != nil {
 		st.Target, st.Elapsed = t, time.Since(start)
 		st.Warnings = append(slices.Clip(sum.Warnings), st.Warnings...)

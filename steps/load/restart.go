@@ -54,6 +54,9 @@ func (e *Executor) planRestart(cfg *runbook.Config, addr string, files []string)
 
 // restartPossible checks what can be known without the network.
 func restartPossible(cfg *runbook.Config, addr string, files []string) error {
+	if isCluster(cfg) {
+		return errors.New("the restart method places a file on one server; a cluster target is loaded with method=restore, each key to the primary serving its slot")
+	}
 	if len(files) != 1 {
 		return fmt.Errorf("the restart method places one RDB file, and there are %d (one per shard): use method=restore", len(files))
 	}

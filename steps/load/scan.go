@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/livesync/keycopy"
+	"github.com/cutover/cutover/steps/load/slot"
 )
 
 // When a serverless cache's snapshot cannot be exported (no bucket in its
@@ -169,10 +169,10 @@ func copyLive(ctx context.Context, src, dst *redis.Client, conns int, progress f
 
 // bySlot groups keys by Redis Cluster hash slot, in first-seen order.
 func bySlot(keys []string) [][]string {
-	index := map[uint16]int{}
+	index := map[int]int{}
 	var groups [][]string
 	for _, k := range keys {
-		s := slot(k)
+		s := slot.Of([]byte(k))
 		i, ok := index[s]
 		if !ok {
 			i = len(groups)
@@ -184,31 +184,9 @@ func bySlot(keys []string) [][]string {
 	return groups
 }
 
-// slot is a key's hash slot: CRC16 (XMODEM) of the key, or of its hash tag
-// (the first {...} with something inside), modulo 16384.
-func slot(key string) uint16 {
-	if i := strings.IndexByte(key, '{'); i >= 0 {
-		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
-			key = key[i+1 : i+1+j]
-		}
-	}
-	var crc uint16
-	for i := 0; i < len(key); i++ {
-		crc ^= uint16(key[i]) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
-	}
-	return crc % 16384
-}
-
 // verifyScan compares the target's db0 with the source's DBSIZE now.
 func verifyScan(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	t, err := probeTarget(ctx, env.Config)
+	t, rows, err := probeTargetPrimary(ctx, env.Config)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -220,5 +198,5 @@ func verifyScan(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("DBSIZE on the source: %s", probes.Explain(err))
 	}
-	return keysResult(map[int]int64{0: n}, t, env.Config.Thresholds.ParityTolerance, "the source"), nil
+	return keysResult(map[int]int64{0: n}, t, rows, env.Config.Thresholds.ParityTolerance, "the source"), nil
 }

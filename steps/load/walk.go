@@ -3,45 +3,140 @@ package load
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
 )
 
+// walker is one file's reader: it fills a batch per destination.
+type walker struct {
+	r     *run
+	curs  []*batch // by dest.idx; nil until a key goes there
+	owner [slot.Count]*dest
+	gen   int64 // of the slot map owner was read from; -1: not yet
+}
+
+// route is the destination of a key: the primary serving its slot.
+func (w *walker) route(key []byte) (*dest, error) {
+	r := w.r
+	m := r.to.slots
+	if m == nil {
+		return r.dests[0], nil
+	}
+	if g := m.gen.Load(); g != w.gen {
+		owners, g := m.snapshot()
+		for s, a := range owners {
+			if w.owner[s] == nil || w.owner[s].addr != a {
+				d, err := r.dest(a)
+				if err != nil {
+					return nil, err
+				}
+				w.owner[s] = d
+			}
+		}
+		w.gen = g
+	}
+	return w.owner[slot.Of(key)], nil
+}
+
+// batch is d's current batch, taken from the pool when there is none.
+func (w *walker) batch(d *dest) (*batch, bool) {
+	for len(w.curs) <= d.idx {
+		w.curs = append(w.curs, nil)
+	}
+	if w.curs[d.idx] == nil {
+		b, ok := w.r.get()
+		if !ok {
+			return nil, false
+		}
+		w.curs[d.idx] = b
+	}
+	return w.curs[d.idx], true
+}
+
+// flush hands d's current batch to its connections.
+func (w *walker) flush(d *dest) bool {
+	if d.idx >= len(w.curs) || w.curs[d.idx] == nil || len(w.curs[d.idx].items) == 0 {
+		return true
+	}
+	b := w.curs[d.idx]
+	w.curs[d.idx] = nil
+	return w.r.send(d, b)
+}
+
+// finish flushes every batch; the unused ones go back to the pool.
+func (w *walker) finish() bool {
+	w.r.dmu.Lock()
+	dests := slices.Clone(w.r.dests)
+	w.r.dmu.Unlock()
+	for _, d := range dests {
+		if !w.flush(d) {
+			return false
+		}
+	}
+	for _, b := range w.curs {
+		if b != nil {
+			w.r.free <- b
+		}
+	}
+	return true
+}
+
+// function loads a function library on every primary, once per run (each
+// shard's file holds them all).
+func (w *walker) function(code []byte) bool {
+	r := w.r
+	name := libraryName(code)
+	r.mu.Lock()
+	seen := r.libs[name]
+	r.libs[name] = true
+	r.mu.Unlock()
+	if seen {
+		return true
+	}
+	args := []any{"FUNCTION", "LOAD", code}
+	if r.o.Existing != Refuse {
+		args = []any{"FUNCTION", "LOAD", "REPLACE", code}
+	}
+	r.dmu.Lock()
+	dests := slices.Clone(r.dests)
+	r.dmu.Unlock()
+	for _, d := range dests {
+		if !w.flush(d) {
+			return false
+		}
+		cur, ok := w.batch(d)
+		if !ok {
+			return false
+		}
+		mark := len(cur.buf)
+		cur.buf, _ = appendCommand(cur.buf, args)
+		cur.add([]byte(name), mark, 1, false, true)
+		if !w.flush(d) {
+			return false
+		}
+	}
+	return true
+}
+
 // read walks the file and fills batches.
-func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
+func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats, offset *atomic.Int64) error {
 	o := r.o
 	now := o.Now().UnixMilli()
 	replace := o.Existing == Replace
 	ver := uint16(r.t.RDBVersion)
-	total := sum.Loadable()
-	start := time.Now()
-	nextReport := start
-	cur, ok := r.get()
-	if !ok {
-		return r.ctx.Err()
-	}
-	flush := func() bool {
-		if len(cur.items) == 0 {
-			return true
-		}
-		if !r.send(cur) {
-			return false
-		}
-		cur, ok = r.get()
-		return ok
-	}
+	w := &walker{r: r, gen: -1}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if r.ctx.Err() != nil {
 				return r.ctx.Err()
 			}
-			if now := time.Now(); o.Progress != nil && now.After(nextReport) {
-				nextReport = now.Add(o.ProgressEvery)
-				o.Progress(progressAt(rd.Offset(), sum.Bytes, r.acked.Load(), total, time.Since(start)))
-			}
+			offset.Store(rd.Offset())
 		}
 		e, err := rd.Next()
 		if err == io.EOF {
@@ -52,16 +147,7 @@ func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
 		}
 		switch e.Kind {
 		case rdb.FunctionEntry:
-			if !flush() {
-				return r.ctx.Err()
-			}
-			args := []any{"FUNCTION", "LOAD", e.Value}
-			if o.Existing != Refuse {
-				args = []any{"FUNCTION", "LOAD", "REPLACE", e.Value}
-			}
-			cur.buf, _ = appendCommand(cur.buf, args)
-			cur.add([]byte(libraryName(e.Value)), 1, false, true)
-			if !flush() {
+			if !w.function(e.Value) {
 				return r.ctx.Err()
 			}
 			continue
@@ -78,27 +164,36 @@ func (r *run) read(rd *rdb.Reader, sum *rdb.Summary, st *Stats) error {
 			r.warn([]string{fmt.Sprintf("db%d %s: empty %s in the file: skipped, as the server does when it loads the file (RESTORE refuses it)", e.DB, printable(e.Key), rdb.KindOf(e.Type))})
 			continue
 		}
+		d, err := w.route(e.Key)
+		if err != nil {
+			return err
+		}
 		db := o.mapDB(e.DB)
-		if cur.db != db && len(cur.items) > 0 && !flush() {
+		cur, ok := w.batch(d)
+		if ok && cur.db != db && len(cur.items) > 0 {
+			ok = w.flush(d)
+			if ok {
+				cur, ok = w.batch(d)
+			}
+		}
+		if !ok {
 			return r.ctx.Err()
 		}
 		cur.db = db
 		if rdb.RestorableOn(e.Type, r.t.RDBVersion) {
+			mark := len(cur.buf)
 			cur.buf = appendRestore(cur.buf, e, ver, replace)
-			cur.add(e.Key, 1, false, false)
+			cur.add(e.Key, mark, 1, false, false)
 		} else if err := r.rebuild(cur, e); err != nil {
 			r.failure("db%d %s: %v", e.DB, printable(e.Key), err)
 		}
-		if len(cur.buf) >= batchBytes || len(cur.items) >= batchCmds {
-			if !flush() {
-				return r.ctx.Err()
-			}
+		if (len(cur.buf) >= batchBytes || len(cur.items) >= batchCmds) && !w.flush(d) {
+			return r.ctx.Err()
 		}
 	}
-	if !flush() {
+	if !w.finish() {
 		return r.ctx.Err()
 	}
-	r.free <- cur
 	return nil
 }
 
@@ -159,7 +254,7 @@ func (r *run) rebuild(cur *batch, e *rdb.Entry) error {
 		warnings[i] = fmt.Sprintf("db%d: %s", e.DB, w)
 	}
 	r.warn(warnings)
-	cur.add(e.Key, cmds, true, false)
+	cur.add(e.Key, mark, cmds, true, false)
 	return nil
 }
 

@@ -6,9 +6,9 @@ package parity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -48,6 +48,11 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 			fmt.Sprintf("bigger keys: size, then %d sampled elements (GETRANGE, LRANGE, SRANDMEMBER+SMISMEMBER, ZRANDMEMBER+ZMSCORE, HRANDFIELD+HMGET, XRANGE/XREVRANGE)", bigSample),
 		},
 	}
+	if env.Config.Target.Kind == "cluster" {
+		p.Calls[0] = "INFO keyspace on the source; CLUSTER SLOTS on the target's seed node, then INFO keyspace on each primary"
+		p.Calls = slices.Insert(p.Calls, 2, "each primary's keys against the files' keys in its slots (CRC16 of the key or its {hash tag}), and their sum")
+		p.Calls = append(p.Calls, "the target side through a cluster client: each sampled key read on the primary serving its slot; a source db other than 0 fails (a cluster has only db0)")
+	}
 	if env.State != nil && env.State.Get(runbook.MigrateStrategy).Choice == "live" {
 		p.Calls = append(p.Calls, fmt.Sprintf("live sync: keys that differ are compared again after %s (twice thresholds.live_lag + 1s); equal then means changed in flight, not lost (the sync must be running in this process: from a shell, run migrate.live, migrate.parity and cutover.cname in one `cutover run`)", 2*t.LiveLag.Duration+time.Second))
 	}
@@ -57,25 +62,22 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 // Run compares; Verify is the same read-only check.
 func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
 	cfg := env.Config
-	if cfg.Target.Kind == "cluster" {
-		return runbook.Result{}, errors.New("migrate.parity does not compare against a cluster target yet: compare each shard's primary with the source by hand")
-	}
-	addr, err := probes.TargetPrimary(ctx, cfg)
+	dst, err := openTarget(ctx, cfg)
 	if err != nil {
 		return runbook.Result{}, err
 	}
+	defer dst.close()
+	addr := dst.addr
 	src := probes.Client(cfg.Source, "parity", probes.ConfigDir(cfg.Dir))
 	defer src.Close()
-	dst := probes.Client(cfg.Target.Endpoint, "parity", probes.Addr(addr), probes.ConfigDir(cfg.Dir))
-	defer dst.Close()
 
 	sk, err := probes.KeyCounts(ctx, src)
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("INFO keyspace on the source: %s", probes.Explain(err))
 	}
-	tk, err := probes.KeyCounts(ctx, dst)
+	tk, perNode, err := dst.keyCounts(ctx)
 	if err != nil {
-		return runbook.Result{}, fmt.Errorf("INFO keyspace on the target %s: %s", addr, probes.Explain(err))
+		return runbook.Result{}, err
 	}
 	res := runbook.Result{OK: true}
 	tol := cfg.Thresholds.ParityTolerance
@@ -98,15 +100,27 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		res.OK = res.OK && row.OK
 		res.Evidence = append(res.Evidence, row)
 	}
+	if perNode != nil {
+		files, _ := snapshot.Files(env)
+		if want, ok := slotCounts(files); ok && snap != nil {
+			for _, row := range dst.shardRows(perNode, want, tol) {
+				res.OK = res.OK && row.OK
+				res.Evidence = append(res.Evidence, row)
+			}
+		}
+	}
 
 	since := sinceSnapshot(env)
 	d := &Deep{}
 	share := shares(sk, cfg.Thresholds.SampleKeys)
 	done := 0
+	var sampled []string
 	for _, db := range sortedKeys(share) {
-		if err := deepDB(ctx, src, dst, db, share[db], sk[db], cfg.Thresholds.TTLTolerance.Duration, since, d); err != nil {
+		keys, err := deepDB(ctx, src, dst, db, share[db], sk[db], cfg.Thresholds.TTLTolerance.Duration, since, d)
+		if err != nil {
 			return runbook.Result{}, err
 		}
+		sampled = append(sampled, keys...)
 		done += share[db]
 		report(runbook.Progress{Done: int64(done), Total: int64(cfg.Thresholds.SampleKeys), Unit: "keys", Message: fmt.Sprintf("compared db%d", db)})
 	}
@@ -127,6 +141,9 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 		runbook.Evidence{Name: "identical", Value: strconv.Itoa(d.Same), OK: true},
 		runbook.Evidence{Name: "used on the source since", Value: strconv.Itoa(len(d.Findings) - lost - d.inFlight()), OK: true},
 		runbook.Evidence{Name: "differences", Value: strconv.Itoa(lost), Want: fmt.Sprintf("<= %d", allowed), OK: lost <= allowed})
+	if perNode != nil {
+		res.Evidence = append(res.Evidence, dst.sampledRow(sampled))
+	}
 	if live {
 		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "changed in flight (equal on a second look)", Value: strconv.Itoa(d.inFlight()), OK: true})
 	}
@@ -167,11 +184,13 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 	return e.Run(ctx, env, func(runbook.Progress) {})
 }
 
-// deepDB samples n keys of db on the source and compares them.
-func deepDB(ctx context.Context, src, dst *redis.Client, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) error {
-	return onDB(ctx, src, dst, db, func(sc, dc redis.Cmdable) error {
-		keys, err := sample(ctx, sc, n, dbKeys)
-		if err != nil {
+// deepDB samples n keys of db on the source and compares them; it returns
+// the keys sampled.
+func deepDB(ctx context.Context, src *redis.Client, dst *target, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) ([]string, error) {
+	var keys []string
+	err := onDB(ctx, src, dst, db, func(sc, dc redis.Cmdable) error {
+		var err error
+		if keys, err = sample(ctx, sc, n, dbKeys); err != nil {
 			return fmt.Errorf("RANDOMKEY on the source db%d: %s", db, probes.Explain(err))
 		}
 		if err := compareKeys(ctx, sc, dc, db, keys, tol, since, d); err != nil {
@@ -179,20 +198,17 @@ func deepDB(ctx context.Context, src, dst *redis.Client, db, n int, dbKeys int64
 		}
 		return nil
 	})
+	return keys, err
 }
 
 // onDB runs f on a connection of each side with db selected.
-func onDB(ctx context.Context, src, dst *redis.Client, db int, f func(sc, dc redis.Cmdable) error) error {
-	sc, dc := src.Conn(), dst.Conn()
+func onDB(ctx context.Context, src *redis.Client, dst *target, db int, f func(sc, dc redis.Cmdable) error) error {
+	sc := src.Conn()
 	defer sc.Close()
-	defer dc.Close()
 	if err := sc.Select(ctx, db).Err(); err != nil {
 		return fmt.Errorf("SELECT %d on the source: %s", db, probes.Explain(err))
 	}
-	if err := dc.Select(ctx, db).Err(); err != nil {
-		return fmt.Errorf("SELECT %d on the target: %s", db, probes.Explain(err))
-	}
-	return f(sc, dc)
+	return dst.onDB(ctx, db, func(dc redis.Cmdable) error { return f(sc, dc) })
 }
 
 // sortedKeys lists the dbs of the maps in order.
