@@ -17,7 +17,7 @@ type baselineTarget struct {
 	lim     limits
 	addr    string
 	latency *redis.Client
-	info    infoSet
+	info    nodeSet
 }
 
 // openBaselineTarget finds the limits and the primary; when either is
@@ -30,13 +30,13 @@ func openBaselineTarget(ctx context.Context, env *runbook.Env, p *proof, purpose
 		p.failure = err.Error()
 		return nil, false
 	}
-	var info infoSet
+	var info nodeSet
 	if cfg.Target.Kind == "cluster" {
-		info, err = openInfoSet(ctx, cfg, cfg.Target.Endpoint, true, purpose)
+		info, err = openNodeSet(ctx, cfg, cfg.Target.Endpoint, true, purpose)
 	} else {
 		var addr string
 		if addr, err = TargetPrimary(ctx, cfg); err == nil {
-			info = infoSet{targetClient(cfg, purpose, Addr(addr), PoolSize(1))}
+			info = nodeSet{targetClient(cfg, purpose, Addr(addr), PoolSize(1))}
 		}
 	}
 	if err != nil {

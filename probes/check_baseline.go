@@ -22,8 +22,7 @@ var baselineCheck = check{
 		lc := sourceClient(cfg, "latency", PoolSize(1))
 		defer lc.Close()
 		// A cluster-mode source is counted on all its primaries.
-		cluster := env.Fact(runbook.DiscoverClusterMode) == "enabled" && !cfg.Source.Serverless()
-		ic, err := openInfoSet(ctx, cfg, cfg.Source, cluster, "baseline")
+		ic, err := openNodeSet(ctx, cfg, cfg.Source, sourceIsCluster(env), "baseline")
 		if err != nil {
 			p.fail("CLUSTER SLOTS on the source", err, "its primaries")
 			return p.done("")

@@ -7,18 +7,20 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/cutover/cutover/runbook"
 )
 
 var dataCheck = check{
 	summary: "Compare key counts per database (INFO keyspace) between source and target, within thresholds.parity_tolerance for keys that expired.",
 	calls: func(cfg *runbook.Config) []string {
-		return []string{"INFO keyspace on " + cfg.Source.URL, "INFO keyspace on the target's primary"}
+		return []string{"INFO keyspace on " + cfg.Source.URL + " (every primary of a cluster-mode source)", "INFO keyspace on the target's primary (every primary of a cluster)"}
 	},
 	run: func(ctx context.Context, env *runbook.Env, _ func(runbook.Progress)) runbook.Result {
 		cfg := env.Config
 		var p proof
-		src, tgt, ok := p.keyspaces(ctx, cfg)
+		src, tgt, ok := p.keyspaces(ctx, env)
 		if !ok {
 			return p.done("")
 		}
@@ -46,26 +48,45 @@ var dataCheck = check{
 	},
 }
 
-// keyspaces reads INFO keyspace on the source and the target's primary.
-func (p *proof) keyspaces(ctx context.Context, cfg *runbook.Config) (src, tgt Info, ok bool) {
-	sc := sourceClient(cfg, "check")
-	defer sc.Close()
-	src, err := infoOf(ctx, sc, "keyspace")
+// keyspaces reads INFO on the source and the target's primary, or on
+// every primary of either side that is a cluster, summed.
+func (p *proof) keyspaces(ctx context.Context, env *runbook.Env) (src, tgt Info, ok bool) {
+	cfg := env.Config
+	ss, err := openNodeSet(ctx, cfg, cfg.Source, sourceIsCluster(env), "check")
 	if err != nil {
+		p.fail("the source's primaries", err, "found")
+		return src, tgt, false
+	}
+	defer ss.Close()
+	if src, err = ss.read(ctx); err != nil {
 		p.fail("INFO keyspace on the source", err, "an answer")
 		return src, tgt, false
 	}
-	tc, addr, err := primaryClient(ctx, cfg, "check")
+	var ts nodeSet
+	if cfg.Target.Kind == "cluster" {
+		ts, err = openNodeSet(ctx, cfg, cfg.Target.Endpoint, true, "check")
+	} else {
+		var tc *redis.Client
+		if tc, _, err = primaryClient(ctx, cfg, "check"); err == nil {
+			ts = nodeSet{tc}
+		}
+	}
 	if err != nil {
 		p.row("target primary", err.Error(), "found", false)
 		return src, tgt, false
 	}
-	defer tc.Close()
-	if tgt, err = infoOf(ctx, tc, "keyspace"); err != nil {
-		p.fail("INFO keyspace on "+addr, err, "an answer")
+	defer ts.Close()
+	if tgt, err = ts.read(ctx); err != nil {
+		p.fail("INFO keyspace on the target", err, "an answer")
 		return src, tgt, false
 	}
 	return src, tgt, true
+}
+
+// sourceIsCluster: a cluster-mode ElastiCache source (inventory.discover
+// says so) is counted on all its primaries; serverless shows one node.
+func sourceIsCluster(env *runbook.Env) bool {
+	return env.Fact(runbook.DiscoverClusterMode) == "enabled" && !env.Config.Source.Serverless()
 }
 
 // parityOK: the target may lack at most tol of the source's keys (they

@@ -20,7 +20,7 @@ var stragglersCheck = check{
 			return []string{"none: " + serverlessNoClientList}
 		}
 		th := cfg.Thresholds
-		return []string{fmt.Sprintf("CLIENT LIST on %s, once a second, until none is left for %s (at most %s)", cfg.Source.URL, th.StragglersQuiet.Duration, th.StragglersTimeout.Duration)}
+		return []string{fmt.Sprintf("CLIENT LIST on %s (on every node of a cluster-mode source), once a second, until none is left for %s (at most %s)", cfg.Source.URL, th.StragglersQuiet.Duration, th.StragglersTimeout.Duration)}
 	},
 	run: func(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) runbook.Result {
 		th := env.Config.Thresholds
@@ -30,21 +30,24 @@ var stragglersCheck = check{
 			p.warn("watch the serverless cache's CurrConnections in CloudWatch: the applications have left when it is down to the connections cutover holds")
 			return p.done("not checked: " + serverlessNoClientList)
 		}
-		c := sourceClient(env.Config, "stragglers", PoolSize(1))
-		defer c.Close()
+		nodes, err := sourceNodes(ctx, env, "stragglers")
+		if err != nil {
+			p.fail("the source's nodes", err, "found")
+			return p.done("")
+		}
+		defer nodes.Close()
 		quiet, limit := th.StragglersQuiet.Duration, th.StragglersTimeout.Duration
 		start := time.Now()
 		var emptySince time.Time
 		seen := map[string]client{}
 		var apps []client
 		for {
-			list, err := c.ClientList(ctx).Result()
+			apps, err = nodes.appClients(ctx)
 			if err != nil {
 				p.fail("CLIENT LIST on the source", err, "an answer")
 				return p.done("")
 			}
 			now := time.Now()
-			apps = appClients(list)
 			current := map[string]client{}
 			for _, a := range apps {
 				current[a.id] = a
@@ -89,6 +92,54 @@ var stragglersCheck = check{
 		}
 		return p.done(fmt.Sprintf("no application connection on the source for %s", quiet))
 	},
+}
+
+// sourceNodes are the nodes applications may hold connections to: the
+// source, or every node (primaries and replicas) of a cluster-mode source.
+func sourceNodes(ctx context.Context, env *runbook.Env, purpose string) (nodeSet, error) {
+	cfg := env.Config
+	if !sourceIsCluster(env) {
+		return nodeSet{sourceClient(cfg, purpose, PoolSize(1))}, nil
+	}
+	c := sourceClient(cfg, "slots", PoolSize(1))
+	defer c.Close()
+	slots, err := c.ClusterSlots(ctx).Result()
+	if err != nil {
+		return nil, fmt.Errorf("CLUSTER SLOTS on %s: %s", hostPort(cfg.Source.URL), Explain(err))
+	}
+	var s nodeSet
+	seen := map[string]bool{}
+	for _, sl := range slots {
+		for _, n := range sl.Nodes {
+			if !seen[n.Addr] {
+				seen[n.Addr] = true
+				s = append(s, sourceClient(cfg, purpose, Addr(n.Addr), PoolSize(1)))
+			}
+		}
+	}
+	return s, nil
+}
+
+// appClients lists the application connections on every node; a
+// connection is named by its node and id, as ids repeat across nodes.
+func (s nodeSet) appClients(ctx context.Context) ([]client, error) {
+	var out []client
+	for _, c := range s {
+		list, err := c.ClientList(ctx).Result()
+		if err != nil {
+			if len(s) > 1 {
+				err = fmt.Errorf("%s: %w", c.Options().Addr, err)
+			}
+			return nil, err
+		}
+		for _, a := range appClients(list) {
+			if len(s) > 1 {
+				a.id = c.Options().Addr + "/" + a.id
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // client is one line of CLIENT LIST.

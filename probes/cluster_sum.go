@@ -34,27 +34,27 @@ func clusterPrimaries(ctx context.Context, cfg *runbook.Config, ep runbook.Endpo
 	return out, nil
 }
 
-// infoSet reads INFO of one node, or of every primary of a cluster
-// summed (sumInfo), one connection each.
-type infoSet []*redis.Client
+// nodeSet is one connection to each node of a set: one server, or every
+// primary (or node) of a cluster; read sums their INFO (sumInfo).
+type nodeSet []*redis.Client
 
-// openInfoSet connects to ep, or to every primary of ep's cluster.
-func openInfoSet(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, cluster bool, purpose string) (infoSet, error) {
+// openNodeSet connects to ep, or to every primary of ep's cluster.
+func openNodeSet(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, cluster bool, purpose string) (nodeSet, error) {
 	if !cluster {
-		return infoSet{Client(ep, purpose, ConfigDir(cfg.Dir), PoolSize(1))}, nil
+		return nodeSet{Client(ep, purpose, ConfigDir(cfg.Dir), PoolSize(1))}, nil
 	}
 	addrs, err := clusterPrimaries(ctx, cfg, ep)
 	if err != nil {
 		return nil, err
 	}
-	var s infoSet
+	var s nodeSet
 	for _, a := range addrs {
 		s = append(s, Client(ep, purpose, ConfigDir(cfg.Dir), Addr(a), PoolSize(1)))
 	}
 	return s, nil
 }
 
-func (s infoSet) read(ctx context.Context) (Info, error) {
+func (s nodeSet) read(ctx context.Context) (Info, error) {
 	var all []Info
 	for _, c := range s {
 		in, err := infoOf(ctx, c)
@@ -69,7 +69,7 @@ func (s infoSet) read(ctx context.Context) (Info, error) {
 	return sumInfo(all...), nil
 }
 
-func (s infoSet) Close() {
+func (s nodeSet) Close() {
 	for _, c := range s {
 		c.Close()
 	}

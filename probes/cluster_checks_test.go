@@ -83,3 +83,45 @@ func TestBaselineOfAClusterModeSource(t *testing.T) {
 		t.Fatalf("without cluster mode the baseline counted %q keys: want one node's", n)
 	}
 }
+
+// verify.data counts a cluster target's keys on all its primaries.
+func TestDataOnAClusterTarget(t *testing.T) {
+	t.Parallel()
+	c := labtest.Cluster(t, 3, 0, labtest.WithPassword("pw"))
+	src := redisPW(t, "pw")
+	ctx := context.Background()
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), Password: "pw"})
+	defer cc.Close()
+	sc := Client(source(src.Addr(), "pw"), "seed")
+	defer sc.Close()
+	for i := range 300 {
+		k := fmt.Sprint("k", i)
+		if err := cc.Set(ctx, k, i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.Set(ctx, k, i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := labConfig(source(src.Addr(), "pw"), target(c.Primaries[0].Addr(), "pw"))
+	cfg.Target.Kind = "cluster"
+	res := runCheck(t, runbook.VerifyData, envFor(cfg, nil))
+	wantResult(t, res, true, "target holds 300 keys, source 300")
+}
+
+// cutover.stragglers lists the clients of every node of a cluster-mode
+// source: an application left on one shard's replica is found.
+func TestStragglersOnAClusterModeSource(t *testing.T) {
+	t.Parallel()
+	c := labtest.Cluster(t, 3, 1, labtest.WithPassword("pw"))
+	app := redis.NewClient(&redis.Options{Addr: c.Replicas[2].Addr(), Password: "pw", ClientName: "orders-api"})
+	defer app.Close()
+	if err := app.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := labConfig(source(c.Primaries[0].Addr(), "pw"), target(c.Primaries[1].Addr(), "pw"))
+	cfg.Thresholds.StragglersQuiet.Duration, cfg.Thresholds.StragglersTimeout.Duration = time.Second, 2*time.Second
+	res := runCheck(t, runbook.CutoverStragglers, envFor(cfg, runbook.Facts{runbook.DiscoverClusterMode: "enabled"}))
+	wantResult(t, res, false, "1 application connection(s) still on the source after 2s")
+	wantContains(t, res.Summary, "name orders-api")
+}
