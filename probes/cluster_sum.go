@@ -119,3 +119,16 @@ func sumInfo(infos ...Info) Info {
 	}
 	return out
 }
+
+// TargetPrimaries are the target's primaries: its one primary (asking the
+// sentinels for a sentinel target), or every primary of a cluster.
+func TargetPrimaries(ctx context.Context, cfg *runbook.Config) ([]string, error) {
+	if cfg.Target.Kind == "cluster" {
+		return clusterPrimaries(ctx, cfg, cfg.Target.Endpoint)
+	}
+	addr, err := TargetPrimary(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return []string{addr}, nil
+}

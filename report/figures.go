@@ -158,7 +158,15 @@ func backup(m *md, h *history) {
 	m.heading("Backup test")
 	m.line("%s", r.Summary)
 	if o := r.Outputs; o["key"] != "" {
-		line := fmt.Sprintf("Object %s, %s bytes", code("s3://"+o["bucket"]+"/"+o["key"]), o["bytes"])
+		keys, sizes := strings.Split(o["key"], ","), strings.Split(o["bytes"], ",")
+		var objs []string
+		for i, k := range keys {
+			objs = append(objs, fmt.Sprintf("%s, %s bytes", code("s3://"+o["bucket"]+"/"+k), sizes[min(i, len(sizes)-1)]))
+		}
+		line := "Object " + objs[0]
+		if len(objs) > 1 {
+			line = "Objects (one per primary) " + strings.Join(objs, "; ")
+		}
 		if o["lastsave"] != "" {
 			line += ", from the save at " + o["lastsave"]
 		}

@@ -204,3 +204,36 @@ func TestCompareTolerance(t *testing.T) {
 		t.Fatalf("a db missing from the restore passed: %+v", ev)
 	}
 }
+
+// A cluster target is backed up primary by primary: one object each,
+// each restored and compared with its primary.
+func TestBackupOfAClusterTarget(t *testing.T) {
+	f := newFixture(t)
+	c := labtest.Cluster(t, 3, 0, labtest.WithPassword(password))
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), Password: password})
+	defer cc.Close()
+	for i := range 600 {
+		must(t, cc.Set(context.Background(), fmt.Sprint("k", i), i, 0).Err())
+	}
+	f.cfg.Target = runbook.Target{Endpoint: runbook.Endpoint{Kind: "cluster", URL: "redis://" + c.Primaries[0].Addr(), Secret: runbook.Secret{Env: "TGT", Value: password}}}
+	plan, err := (&Backup{}).Plan(t.Context(), f.env())
+	must(t, err)
+	if !strings.Contains(plan.Summary, "each of the cluster's 3 primaries") {
+		t.Errorf("plan: %s", plan.Summary)
+	}
+	res, _, err := f.run(t)
+	if err != nil || !res.OK {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	keys := strings.Split(res.Outputs["key"], ",")
+	if len(keys) != 3 || !strings.HasSuffix(keys[0], "-0001.rdb") || !strings.HasSuffix(keys[2], "-0003.rdb") {
+		t.Fatalf("keys %q", keys)
+	}
+	if res.Outputs["restored_keys"] != "600" || res.Outputs["target_keys"] != "600" {
+		t.Fatalf("outputs %v", res.Outputs)
+	}
+	f.state.Facts.Record(runbook.VerifyBackup, res.Outputs)
+	if v, err := (&Backup{}).Verify(t.Context(), f.env()); err != nil || !v.OK || len(v.Evidence) != 3 {
+		t.Fatalf("verify: %v %+v", err, v)
+	}
+}
