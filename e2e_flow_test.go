@@ -245,7 +245,7 @@ func checkLoaded(t *testing.T, env map[string]string, journal string) {
 
 // keyValue reads a key whole, in an order that does not depend on the
 // server's hash table layout.
-func keyValue(ctx context.Context, c *redis.Client, key string) (any, error) {
+func keyValue(ctx context.Context, c redis.Cmdable, key string) (any, error) {
 	typ, err := c.Type(ctx, key).Result()
 	if err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func (b *Backup) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, erro
 	p := runbook.Plan{Resource: addrs[0],
 		Summary: summary,
 		Calls: []string{
-			fmt.Sprintf("LASTSAVE and INFO persistence on %s", addr),
+			fmt.Sprintf("LASTSAVE, INFO persistence and INFO keyspace on %s", addr),
 			fmt.Sprintf("BGSAVE SCHEDULE on %s; poll until LASTSAVE moves and the save is ok (at most %s)", addr, b.Timing.save()),
 			fmt.Sprintf("REPLCONF capa eof, REPLCONF rdb-only 1, SYNC on %s: the RDB to a temporary file in %s", addr, workDir(cfg)),
 			fmt.Sprintf("S3 upload with the transfer manager (multipart, 16 MB parts, 4 at a time) to s3://%s/%s, then HeadObject: the size must match", cfg.S3.Bucket, key),
@@ -159,6 +159,10 @@ func (b *Backup) backupOne(ctx context.Context, env *runbook.Env, addr, key stri
 	c := probes.Client(cfg.Target.Endpoint, "backup", probes.Addr(addr), probes.PoolSize(1), probes.ConfigDir(cfg.Dir))
 	defer c.Close()
 
+	before, err := probes.KeyCounts(ctx, c)
+	if err != nil {
+		return out, fmt.Errorf("INFO keyspace on %s: %s", addr, probes.Explain(err))
+	}
 	env.Logf("backup: BGSAVE on %s", addr)
 	sv, err := bgsave(ctx, c, b.Timing.save(), report)
 	if err != nil {
@@ -201,7 +205,7 @@ func (b *Backup) backupOne(ctx context.Context, env *runbook.Env, addr, key stri
 	if err != nil {
 		return out, fmt.Errorf("INFO keyspace on %s: %s", addr, probes.Explain(err))
 	}
-	ev, ok := compare(restored, target, cfg.Thresholds.ParityTolerance)
+	ev, ok := compare(restored, before, target, cfg.Thresholds.ParityTolerance)
 	out.evidence = append(out.evidence, ev...)
 	out.ok, out.restored, out.target = ok, sum(restored), sum(target)
 	return out, nil

@@ -193,15 +193,22 @@ func TestBackupMissingBucket(t *testing.T) {
 }
 
 func TestCompareTolerance(t *testing.T) {
-	ev, ok := compare(map[int]int64{0: 10000, 2: 5}, map[int]int64{0: 10009, 2: 5}, 0.001)
+	ev, ok := compare(map[int]int64{0: 10000, 2: 5}, map[int]int64{0: 10009, 2: 5}, map[int]int64{0: 10009, 2: 5}, 0.001)
 	if !ok || len(ev) != 2 || ev[0].Name != "db0 keys" || ev[1].Name != "db2 keys" {
 		t.Fatalf("within tolerance: %v %+v", ok, ev)
 	}
-	if _, ok := compare(map[int]int64{0: 10000}, map[int]int64{0: 10011}, 0.001); ok {
+	if _, ok := compare(map[int]int64{0: 10000}, map[int]int64{0: 10011}, map[int]int64{0: 10011}, 0.001); ok {
 		t.Fatal("11 of 10011 keys missing passed a 0.1% tolerance")
 	}
-	if ev, ok := compare(map[int]int64{0: 10}, map[int]int64{0: 10, 1: 1}, 0.001); ok || ev[1].OK {
+	if ev, ok := compare(map[int]int64{0: 10}, map[int]int64{0: 10, 1: 1}, map[int]int64{0: 10, 1: 1}, 0.001); ok || ev[1].OK {
 		t.Fatalf("a db missing from the restore passed: %+v", ev)
+	}
+	// Written to while the save ran: the restore lies between the counts.
+	if ev, ok := compare(map[int]int64{0: 1149}, map[int]int64{0: 1147}, map[int]int64{0: 1151}, 0.001); !ok {
+		t.Fatalf("a restore between the counts at the save and now failed: %+v", ev)
+	}
+	if _, ok := compare(map[int]int64{0: 1100}, map[int]int64{0: 1147}, map[int]int64{0: 1151}, 0.001); ok {
+		t.Fatal("a restore short of both counts passed")
 	}
 }
 

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/lab/seed"
+)
+
+// The whole runbook on the cluster lab, headless: a cluster-mode source
+// of 3 shards to a Redis Cluster of 3 primaries with replicas, every step
+// through `cutover run` in runbook order, the drill a CLUSTER FAILOVER.
+func TestClusterMigrationWithRunCommand(t *testing.T) {
+	t.Parallel()
+	_, labConfig := startLab(t, strconv.Itoa(labKeys), "--cluster")
+	dir := filepath.Dir(labConfig)
+	env := labEnv(t, dir)
+	config := briskConfig(t, labConfig)
+	journal := filepath.Join(dir, "cutover.journal")
+	var printed strings.Builder
+	step := stepper(t, config, &printed)
+
+	step("inventory.discover")
+	if got := outputOf(t, journal, "inventory.discover", "cluster_mode"); got != "enabled" {
+		t.Fatalf("inventory.discover: cluster_mode %q", got)
+	}
+	step("inventory.cost")
+	for _, d := range [][2]string{
+		{"inventory.auth", "requirepass"}, {"inventory.tls", "plaintext"}, {"inventory.ha", "cluster"},
+		{"inventory.monitoring", "exporter"}, {"inventory.backup", "bgsave-s3"}, {"migrate.strategy", "rdb"},
+	} {
+		step(d[0], "--choice", d[1], "--reason", "e2e: the cluster lab's "+d[1])
+	}
+	step("inventory.upgrades", "--note", "bob owns patches and CVEs")
+	step("inventory.baseline")
+	for _, id := range []string{"build.reachable", "build.users", "build.persistence", "build.replication", "build.cluster", "build.memory",
+		"build.databases", "build.keyspace_events", "build.commands", "build.scripts", "build.version", "build.monitoring"} {
+		step(id)
+	}
+	step("build.backup", "--skip", "--reason", "e2e: no backup schedule in the lab")
+	step("build.dns", "--yes")
+	step("migrate.snapshot", "--yes")
+	step("migrate.export", "--yes")
+	if keys := strings.Split(outputOf(t, journal, "migrate.export", "keys"), ","); len(keys) != 3 {
+		t.Fatalf("the export of 3 shards gave %v", keys)
+	}
+	step("migrate.download")
+	step("migrate.load", "--yes", "--second", "bob")
+	step("migrate.parity")
+	checkClusterLoaded(t, env, journal)
+
+	step("cutover.gonogo", "--yes", "--second", "bob")
+	step("cutover.cname", "--yes", "--second", "bob")
+	restartApp(t, config)
+	step("cutover.stragglers")
+	step("cutover.restart", "--note", "e2e: POST app/restart to the lab")
+	step("cutover.watch")
+	step("verify.connect")
+	step("verify.data")
+	step("verify.performance")
+	step("verify.failover", "--yes", "--second", "bob", "--opt", "mode=failover")
+	if ev := outputOf(t, journal, "verify.failover", "events"); !strings.Contains(ev, "promoted") {
+		t.Errorf("the cluster drill's events %q lack the promotion", ev)
+	}
+	if lost := outputOf(t, journal, "verify.failover", "acked_lost"); lost != "0" {
+		t.Errorf("a coordinated CLUSTER FAILOVER lost %s acknowledged writes", lost)
+	}
+	step("verify.backup", "--yes")
+	step("rollback.cname", "--yes", "--second", "bob")
+	resolvesTo(t, env, "source.lab.internal.", env["SOURCE_ADDR"])
+
+	out, code := cutoverCLI(t, config, "status", "--json")
+	if code != 0 {
+		t.Fatalf("status --json: exit %d\n%s", code, out)
+	}
+	checkStates(t, out, map[string]string{
+		"build.backup": "skipped", "inventory.global": "n/a", "build.acl": "n/a", "build.tls": "n/a", "build.sentinel": "n/a",
+		"migrate.dualwrite": "n/a", "migrate.live": "n/a", "verify.decommission": "ready",
+	})
+	reportFile := filepath.Join(t.TempDir(), "report.md")
+	if out, code := cutoverCLI(t, config, "report", "-o", reportFile); code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, out)
+	}
+	report := readFile(t, reportFile)
+	for _, want := range []string{"## Cost case", "Cluster node events of the last drill", "Objects (one per primary)"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report does not mention %q", want)
+		}
+	}
+	noSecrets(t, dir, map[string]string{"the report": report, "the journal": readFile(t, journal), "the commands' output": printed.String()})
+}
+
+// checkClusterLoaded: the target's primaries hold every key of the three
+// shard files, each on the primary serving its slot (a cluster node takes
+// no key of a slot it does not serve), and the seeded keys read the same
+// through cluster clients on both sides.
+func checkClusterLoaded(t *testing.T, env map[string]string, journal string) {
+	t.Helper()
+	snapshot, err := strconv.Atoi(outputOf(t, journal, "migrate.download", "keys"))
+	if err != nil || snapshot < labKeys {
+		t.Fatalf("migrate.download recorded %q keys", outputOf(t, journal, "migrate.download", "keys"))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	dst := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(env["TARGET_NODES"], ","), Password: env["TARGET_PASSWORD"]})
+	defer dst.Close()
+	src := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(env["SOURCE_NODES"], ","), Password: env["SOURCE_PASSWORD"]})
+	defer src.Close()
+	var total int64
+	primaries := 0
+	err = dst.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		n, err := c.DBSize(ctx).Result()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			t.Errorf("primary %s holds no key", c.Options().Addr)
+		}
+		total += n
+		primaries++
+		return nil
+	})
+	if err != nil || primaries != 3 || total < int64(snapshot) {
+		t.Fatalf("target: %d keys over %d primaries (%v); want the snapshot's %d over 3", total, primaries, err, snapshot)
+	}
+	last := seed.ProfileCount(labKeys) - 1
+	for _, key := range []string{seed.BigStringKey, seed.BigListKey, seed.BigHashKey, seed.BigZSetKey, seed.StreamKey,
+		seed.ProfileKey(0), seed.ProfileKey(last), "user:0:settings", "user:0:tags", "leaderboard:game:0", "cart:0"} {
+		want, err := keyValue(ctx, src, key)
+		if err != nil {
+			t.Errorf("source %s: %v", key, err)
+			continue
+		}
+		if got, err := keyValue(ctx, dst, key); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("target %s: differs from the source (%v)", key, err)
+		}
+	}
+}
