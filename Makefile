@@ -3,6 +3,8 @@ GO      ?= go
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LABDIR  ?= .lab
 KEYS    ?= 200000
+# make lab CLUSTER=1: cluster-mode source and a Redis Cluster target.
+CLUSTER ?=
 
 .PHONY: build lab test deps vet bench screenshots fuzz
 
@@ -26,7 +28,7 @@ deps:
 	fi
 
 lab: deps build
-	./cutover lab --dir $(LABDIR) --keys $(KEYS)
+	./cutover lab --dir $(LABDIR) --keys $(KEYS) $(if $(CLUSTER),--cluster)
 
 vet:
 	$(GO) vet ./...

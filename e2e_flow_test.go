@@ -81,7 +81,7 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 		t.Fatalf("report: exit %d\n%s", code, out)
 	}
 	report := readFile(t, reportFile)
-	for _, want := range []string{"rollback.cname", "bob", "e2e: no backup schedule in the lab"} {
+	for _, want := range []string{"rollback.cname", "bob", "e2e: no backup schedule in the lab", "## Cost case", "staying is cheaper"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report does not mention %q", want)
 		}
@@ -177,6 +177,7 @@ func stepper(t *testing.T, config string, printed *strings.Builder) func(args ..
 // strategy chosen for migrate.strategy.
 func inventoryAndBuild(step func(args ...string), strategy string) {
 	step("inventory.discover")
+	step("inventory.cost")
 	for _, d := range [][2]string{
 		{"inventory.auth", "requirepass"}, {"inventory.tls", "plaintext"}, {"inventory.ha", "sentinel"},
 		{"inventory.monitoring", "exporter"}, {"inventory.backup", "bgsave-s3"}, {"migrate.strategy", strategy},

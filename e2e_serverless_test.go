@@ -5,12 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The rdb path from an ElastiCache Serverless source, headless: discovery
 // through DescribeServerlessCaches, a serverless snapshot, an export of
-// several RDB objects, each downloaded and loaded, parity. Lean: only the
-// steps the data path needs.
+// several RDB objects, each downloaded and loaded, parity, then the swap,
+// the verify steps and the rollback. Lean: only the build steps the data
+// path and the swap need.
 func TestServerlessMigrationWithRunCommand(t *testing.T) {
 	t.Parallel()
 	_, labConfig := startLab(t, strconv.Itoa(labKeys), "--serverless")
@@ -27,7 +29,12 @@ func TestServerlessMigrationWithRunCommand(t *testing.T) {
 			t.Errorf("inventory.discover recorded %s = %q, want %q", k, got, want)
 		}
 	}
+	step("inventory.cost")
+	if got := outputOf(t, journal, "inventory.cost", "verdict"); !strings.HasPrefix(got, "staying is cheaper") {
+		t.Errorf("inventory.cost on the serverless lab: %q", got)
+	}
 	step("migrate.strategy", "--choice", "rdb", "--reason", "e2e: serverless has no keyspace notifications")
+	step("inventory.baseline")
 	for _, id := range []string{"build.reachable", "build.version", "build.memory", "build.keyspace_events"} {
 		step(id)
 	}
@@ -44,5 +51,48 @@ func TestServerlessMigrationWithRunCommand(t *testing.T) {
 	step("migrate.load", "--yes", "--second", "bob")
 	step("migrate.parity")
 	checkLoaded(t, env, journal)
+
+	step("build.dns", "--yes")
+	step("cutover.gonogo", "--yes", "--second", "bob")
+	step("cutover.cname", "--yes", "--second", "bob")
+	resolvesTo(t, env, "target.lab.internal.", env["TARGET_PRIMARY_ADDR"])
+	restartApp(t, config)
+	step("cutover.stragglers")
+	step("cutover.restart", "--note", "e2e: POST app/restart to the lab")
+	step("cutover.watch")
+	step("verify.connect")
+	step("verify.data")
+	step("verify.performance")
+	step("verify.failover", "--yes", "--second", "bob", "--opt", "mode=failover")
+	step("verify.backup", "--yes")
+	step("rollback.cname", "--yes", "--second", "bob")
 	noSecrets(t, dir, map[string]string{"the journal": readFile(t, journal), "the commands' output": printed.String()})
+}
+
+// The console on a serverless source: the INFO panes go live over TLS with
+// no refused command, and inventory.discover runs from the keyboard and
+// says what serverless does not have.
+func TestConsoleOnServerlessLab(t *testing.T) {
+	t.Parallel()
+	_, config := startLab(t, "2000", "--serverless")
+	tm := newTmux(t, 160, 48, "CUTOVER_OPERATOR=alice TERM=xterm-256color "+binary+" tui --config "+config)
+	tm.waitScreen("live ops/s in both INFO panes", 30*time.Second, func(s string) bool {
+		return len(opsLine.FindAllString(s, -1)) >= 2
+	})
+	tm.keys("Enter")
+	journal := filepath.Join(filepath.Dir(config), "cutover.journal")
+	deadline := time.Now().Add(30 * time.Second)
+	for !journalHas(t, journal, "inventory.discover", "succeed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("inventory.discover did not succeed; screen:\n%s", tm.screen())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tm.waitScreen("the serverless facts on screen", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "PASS") && strings.Contains(s, "one virtual shard")
+	})
+	if s := tm.screen(); strings.Contains(s, "ERR unknown command") || strings.Contains(s, "NOPERM") {
+		t.Fatalf("a refused command reached the screen:\n%s", s)
+	}
+	tm.keys("q")
 }

@@ -135,7 +135,7 @@ func TestConsoleOnLab(t *testing.T) {
 		return len(opsLine.FindAllString(s, -1)) >= 2
 	})
 	// Run build.reachable from the keyboard.
-	for i := 0; i < 9; i++ {
+	for i := 0; i < 10; i++ {
 		tm.keys("j")
 	}
 	tm.waitScreen("build.reachable focused", 5*time.Second, func(s string) bool { return strings.Contains(s, "Target reachable with auth") })

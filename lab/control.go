@@ -106,6 +106,16 @@ func (l *Lab) Status() Status {
 			add(r.name, r.srv.Addr(), r.srv.Pid(), r.srv.Done())
 		}
 	}
+	for _, c := range []struct {
+		name string
+		c    *servers.Cluster
+	}{{"source node", l.SourceCluster}, {"target node", l.TargetCluster}} {
+		if c.c != nil {
+			for _, n := range c.c.Nodes()[1:] { // the first is source or target above
+				add(c.name, n.Addr(), n.Pid(), n.Done())
+			}
+		}
+	}
 	for _, x := range l.Sentinels {
 		add("sentinel", x.Addr(), x.Pid(), x.Done())
 	}

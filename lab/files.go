@@ -67,14 +67,20 @@ func (l *Lab) ControlURL() string { return l.AWS.URL() + ControlPath }
 func (l *Lab) env() string {
 	var b strings.Builder
 	b.WriteString("# cutover practice lab; use it with: . " + shellQuote(l.EnvPath) + "\n")
-	for _, kv := range [][2]string{
+	servers := [][2]string{
 		{"SOURCE_ADDR", l.Source.Addr()},
 		{"SOURCE_PASSWORD", l.Source.Password},
 		{"TARGET_PRIMARY_ADDR", l.Target.Addr()},
-		{"TARGET_REPLICA_ADDR", l.Replica.Addr()},
 		{"TARGET_PASSWORD", l.Target.Password},
-		{"SENTINEL_ADDRS", strings.Join(l.SentinelAddrs(), ",")},
-		{"SENTINEL_MASTER", Master},
+	}
+	if l.Cluster {
+		servers = append(servers, [2]string{"SOURCE_NODES", strings.Join(l.SourceCluster.Addrs(), ",")},
+			[2]string{"TARGET_NODES", strings.Join(l.TargetCluster.Addrs(), ",")})
+	} else {
+		servers = append(servers, [2]string{"TARGET_REPLICA_ADDR", l.Replica.Addr()},
+			[2]string{"SENTINEL_ADDRS", strings.Join(l.SentinelAddrs(), ",")}, [2]string{"SENTINEL_MASTER", Master})
+	}
+	for _, kv := range append(servers, [][2]string{
 		{"EXPORTER_URL", l.Exporter.URL()},
 		{"AWS_ENDPOINT_URL", l.AWS.URL()},
 		{"AWS_REGION", Region},
@@ -85,7 +91,7 @@ func (l *Lab) env() string {
 		{"DNS_ADDR", l.DNS.Addr()},
 		{"CNAME", CNAME},
 		{"LAB_DIR", l.Dir},
-	} {
+	}...) {
 		b.WriteString(kv[0] + "=" + shellQuote(kv[1]) + "\n")
 	}
 	if l.Serverless {
@@ -144,6 +150,15 @@ source:
 {{- end}}
 
 target:
+{{- if .Cluster}}
+  # A seed node of the Redis Cluster: cutover reads the others from it.
+  kind: cluster
+  url: {{q (print "redis://" .Target.Addr)}}
+  password_file: secrets/target.pass
+  # Where each node runs, for build.cluster's replica placement.
+  zones:{{range $host, $zone := .TargetZones}}
+    {{q $host}}: {{q $zone}}{{end}}
+{{- else}}
   kind: sentinel
   url: {{q (print "redis://" .Target.Addr)}}
   password_file: secrets/target.pass
@@ -153,6 +168,7 @@ target:
       - {{q .}}{{end}}
   replicas:
     - {{q (print "redis://" .Replica.Addr)}}
+{{- end}}
   data_dir: {{q .Target.Dir}}
   exporter_url: {{q .Exporter.URL}}
   users:{{range users}}

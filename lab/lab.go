@@ -2,7 +2,8 @@
 // standing in for ElastiCache, a Sentinel-managed target (primary, replica,
 // three sentinels, the Redis exporter on the primary), the AWS stand-in, a loopback DNS server serving the
 // hosted zone, and a simulated application, all on one random 127.A.B.0/24
-// block, with the cutover.yaml that drives the runbook against them.
+// block, with the cutover.yaml that drives the runbook against them. With
+// Options.Cluster both sides are Redis Clusters instead (cluster.go).
 package lab
 
 import (
@@ -38,6 +39,12 @@ type Options struct {
 	// CLIENT LIST or CLIENT KILL for its users (ACL), no keyspace
 	// notifications, and the stand-in describes a serverless cache.
 	Serverless bool
+
+	// Cluster makes the source a cluster-mode ElastiCache group (a Redis
+	// Cluster of 3 shards, each a primary and a replica) and the target a
+	// Redis Cluster of 3 primaries and 3 replicas; the application talks
+	// cluster protocol and cutover.yaml has target.kind cluster.
+	Cluster bool
 }
 
 // Lab is a running lab. Its servers live until Close (or until this
@@ -57,6 +64,13 @@ type Lab struct {
 	Serverless bool
 	SourceTLS  string
 	CAFile     string
+
+	// Cluster is Options.Cluster. Source and Target are then the first
+	// primaries of SourceCluster (the configuration endpoint) and
+	// TargetCluster (the seed node), and there are no Replica, Sentinels.
+	Cluster                      bool
+	SourceCluster, TargetCluster *servers.Cluster
+	TargetZones                  map[string]string // each target node's zone by host: cutover.yaml's target.zones
 
 	Source, Target, Replica *servers.Redis
 	Sentinels               []*servers.Sentinel
@@ -80,7 +94,10 @@ type Lab struct {
 // source is seeded, the sentinels agree, the name resolves and the
 // application is sending traffic. On error everything started is stopped.
 func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
-	l := &Lab{log: opts.Log, start: time.Now(), Keys: opts.Keys, Serverless: opts.Serverless}
+	if opts.Cluster && opts.Serverless {
+		return nil, errors.New("lab: --cluster and --serverless: choose one (a serverless cache has no shards to see)")
+	}
+	l := &Lab{log: opts.Log, start: time.Now(), Keys: opts.Keys, Serverless: opts.Serverless, Cluster: opts.Cluster}
 	if l.log == nil {
 		l.log = io.Discard
 	}
@@ -109,8 +126,13 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return l.startSource(gctx, sourcePW) })
-	g.Go(func() error { return l.startTarget(gctx, targetPW) })
+	if l.Cluster {
+		g.Go(func() error { return l.startSourceCluster(gctx, sourcePW) })
+		g.Go(func() error { return l.startTargetCluster(gctx, targetPW) })
+	} else {
+		g.Go(func() error { return l.startSource(gctx, sourcePW) })
+		g.Go(func() error { return l.startTarget(gctx, targetPW) })
+	}
 	g.Go(l.startDNS)
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -118,7 +140,7 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 	if err := l.startApp(ctx); err != nil {
 		return nil, err
 	}
-	if err := l.startAWS(); err != nil {
+	if err := l.startAWS(ctx); err != nil {
 		return nil, err
 	}
 	if err := l.writeFiles(); err != nil {
@@ -162,7 +184,7 @@ func (l *Lab) claimDir(dir string) error {
 }
 
 func serverDirs() []string {
-	return []string{"source", "target", "replica", "sentinel-1", "sentinel-2", "sentinel-3", "exporter", "tls"}
+	return append([]string{"source", "target", "replica", "sentinel-1", "sentinel-2", "sentinel-3", "exporter", "tls"}, clusterDirs()...)
 }
 
 // logf writes one progress line with the time since Start.
@@ -199,6 +221,11 @@ func (l *Lab) Close() error {
 		for _, r := range []*servers.Redis{l.Source, l.Target, l.Replica} {
 			if r != nil {
 				wg.Go(r.Stop)
+			}
+		}
+		for _, c := range []*servers.Cluster{l.SourceCluster, l.TargetCluster} {
+			if c != nil {
+				wg.Go(c.Stop)
 			}
 		}
 		wg.Wait()

@@ -20,15 +20,7 @@ import (
 func TestServerlessLab(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l, err := Start(ctx, Options{Dir: t.TempDir(), Keys: 500, Serverless: true, Log: logWriter{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, cfg := startLab(t, Options{Keys: 500, Serverless: true})
 	if !cfg.Source.Serverless() || cfg.Source.ServerlessCache != ServerlessCache || cfg.Source.URL != "rediss://"+l.SourceTLS || cfg.Source.Username != SourceUser {
 		t.Fatalf("source %+v", cfg.Source)
 	}
@@ -69,6 +61,31 @@ func TestServerlessLab(t *testing.T) {
 			}
 		}
 	}
+	// CloudWatch has the cache's metrics under clusterId, the latencies
+	// those of the calls since the stand-in's first sample.
+	if err := c.Set(ctx, "cw:probe", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(ctx, "cw:probe").Err(); err != nil {
+		t.Fatal(err)
+	}
+	cw, err := probes.NewCloudWatch(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := cw.Fetch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"ElastiCacheProcessingUnits", "TotalCmdsCount", "SuccessfulReadRequestLatency", "SuccessfulWriteRequestLatency", "ThrottledCmds", "BytesUsedForCache"} {
+		if _, ok := vals[m]; !ok {
+			t.Errorf("no %s in %v", m, vals)
+		}
+	}
+	if vals["CurrItems"] < 500 {
+		t.Errorf("CurrItems %v, the source has 500 keys", vals["CurrItems"])
+	}
+
 	// No plaintext on the serverless endpoint.
 	plain := cfg.Source
 	plain.URL, plain.TLS = "redis://"+l.SourceTLS, runbook.TLS{}
@@ -77,4 +94,21 @@ func TestServerlessLab(t *testing.T) {
 	if err := pc.Ping(ctx).Err(); err == nil {
 		t.Error("the serverless endpoint answers without TLS")
 	}
+}
+
+// startLab starts a lab in a temporary directory, logging to the test,
+// and loads its cutover.yaml.
+func startLab(t *testing.T, opts Options) (*Lab, *runbook.Config) {
+	t.Helper()
+	opts.Dir, opts.Log = t.TempDir(), logWriter{t}
+	l, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	cfg, err := runbook.LoadConfig(l.ConfigPath, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, cfg
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/cutover/cutover/lab/awsstub"
 	"github.com/cutover/cutover/lab/dnsserver"
 	"github.com/cutover/cutover/lab/seed"
+	"github.com/cutover/cutover/lab/servers"
 	"github.com/cutover/cutover/lab/zone"
 )
 
@@ -25,12 +26,22 @@ func (l *Lab) startDNS() error {
 	if err := l.Zones.AddZone(ZoneID, ZoneName); err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
-	for _, r := range []zone.Record{
+	records := []zone.Record{
 		{Name: SourceName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostSource)}},
 		{Name: TargetName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostTarget)}},
 		{Name: ReplicaName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostReplica)}},
 		{Name: CNAME, Type: zone.TypeCNAME, TTL: cnameTTL, Values: []string{SourceName}},
-	} {
+	}
+	if l.Cluster {
+		// The names lead to the first primaries: the source's configuration
+		// endpoint and the target's seed node.
+		records = []zone.Record{
+			{Name: SourceName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostSourceNodes)}},
+			{Name: TargetName, Type: zone.TypeA, TTL: hostTTL, Values: []string{b.Host(hostTargetNodes)}},
+			{Name: CNAME, Type: zone.TypeCNAME, TTL: cnameTTL, Values: []string{SourceName}},
+		}
+	}
+	for _, r := range records {
 		if err := l.Zones.Set(ZoneID, r); err != nil {
 			return fmt.Errorf("lab: zone record %s: %w", r.Name, err)
 		}
@@ -48,8 +59,8 @@ func (l *Lab) startDNS() error {
 
 // startAWS starts the stand-in for ElastiCache, S3, Route53 and
 // CloudWatch; its snapshots are real RDBs of the source.
-func (l *Lab) startAWS() error {
-	info, err := l.source.Info(context.Background(), "server").Result()
+func (l *Lab) startAWS(ctx context.Context) error {
+	info, err := l.source.Info(ctx, "server").Result()
 	if err != nil {
 		return fmt.Errorf("lab: INFO of the source: %w", err)
 	}
@@ -76,10 +87,19 @@ func (l *Lab) startAWS() error {
 		Extra:          l.control(),
 		SampleEvery:    10 * time.Second,
 	}
+	if l.Cluster {
+		cfg.PrimaryEndpoint, cfg.Snapshot, cfg.ConfigurationEndpoint = "", nil, l.Source.Addr()
+		if cfg.Shards, err = l.sourceShards(ctx); err != nil {
+			return err
+		}
+	}
 	if l.Serverless {
 		// Its reader endpoint is the one endpoint: the lab's source has one
-		// TLS port.
+		// TLS port. Its latency metrics come from commandstats.
 		cfg.ReplicationGroupID, cfg.PrimaryEndpoint, cfg.Parameters = "", "", nil
+		cfg.Info = func(ctx context.Context) (string, error) {
+			return l.source.Info(ctx, "default", "commandstats").Result()
+		}
 		cfg.Serverless = &awsstub.Serverless{Name: ServerlessCache, Endpoint: l.SourceTLS, ReaderEndpoint: l.SourceTLS,
 			MaxDataGB: 10, MaxECPU: 5000, ExportParts: 3}
 	}
@@ -92,11 +112,33 @@ func (l *Lab) startAWS() error {
 		}
 	}
 	what := "replication group " + ReplicationGroup
-	if l.Serverless {
+	switch {
+	case l.Cluster:
+		what = fmt.Sprintf("cluster-mode replication group %s, %d shards, configuration endpoint %s", ReplicationGroup, len(cfg.Shards), cfg.ConfigurationEndpoint)
+	case l.Serverless:
 		what = "serverless cache " + ServerlessCache + " on " + l.SourceTLS
 	}
 	l.logf("AWS stand-in on %s (%s, bucket %s)", l.AWS.URL(), what, Bucket)
 	return nil
+}
+
+// appPasswords are the servers' passwords by host, every node's in the
+// cluster lab: a cluster client connects to each.
+func (l *Lab) appPasswords() map[string]string {
+	pw := map[string]string{}
+	for _, r := range []*servers.Redis{l.Source, l.Target, l.Replica} {
+		if r != nil {
+			pw[r.Host] = r.Password
+		}
+	}
+	for _, c := range []*servers.Cluster{l.SourceCluster, l.TargetCluster} {
+		if c != nil {
+			for _, n := range c.Nodes() {
+				pw[n.Host] = c.Password
+			}
+		}
+	}
+	return pw
 }
 
 // awsUsers are Users as the stand-in's DescribeUsers shows them.
@@ -124,14 +166,11 @@ func (l *Lab) startApp(ctx context.Context) error {
 	profiles := max(seed.ProfileCount(l.Keys), 1)
 	var err error
 	l.App, err = app.Start(app.Config{
-		Addr: CNAME + ":" + strconv.Itoa(l.Port),
-		DNS:  l.DNS.Addr(),
-		Passwords: map[string]string{
-			l.Source.Host:  l.Source.Password,
-			l.Target.Host:  l.Target.Password,
-			l.Replica.Host: l.Replica.Password,
-		},
-		HitKey: func(r *rand.Rand) string { return seed.ProfileKey(r.IntN(profiles)) },
+		Addr:      CNAME + ":" + strconv.Itoa(l.Port),
+		DNS:       l.DNS.Addr(),
+		Passwords: l.appPasswords(),
+		Cluster:   l.Cluster,
+		HitKey:    func(r *rand.Rand) string { return seed.ProfileKey(r.IntN(profiles)) },
 	})
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)

@@ -76,12 +76,17 @@ func (l *Lab) serverlessLines(password string, tlsPort int) ([]string, error) {
 
 // pickAddresses picks a block and the ports: 6379 and 26379 when free there
 // (they almost always are on a random block), else free ones. Source,
-// target and replica share one port, as hosts in a real network would.
+// target and replica (or every cluster node) share one port, as hosts in a
+// real network would.
 func (l *Lab) pickAddresses() error {
 	l.Block = servers.PickBlock()
 	b := l.Block
+	hosts := []string{b.Host(hostSource), b.Host(hostTarget), b.Host(hostReplica)}
+	if l.Cluster {
+		hosts = append(clusterHosts(b, hostSourceNodes), clusterHosts(b, hostTargetNodes)...)
+	}
 	var err error
-	if l.Port, err = pickPort(6379, b.Host(hostSource), b.Host(hostTarget), b.Host(hostReplica)); err != nil {
+	if l.Port, err = pickPort(6379, hosts...); err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
 	l.logf("block %s, redis port %d", b, l.Port)
@@ -120,20 +125,25 @@ func (l *Lab) startSource(ctx context.Context, password string) error {
 	if err != nil {
 		return fmt.Errorf("lab: source: %w", err)
 	}
-	// Named as cutover's own: ElastiCache's collection of CloudWatch
-	// metrics, which this client stands in for, is no application, and
-	// cutover.stragglers must not count it.
-	l.source = redis.NewClient(&redis.Options{
-		Addr: l.Source.Addr(), Password: password, Protocol: 2, DisableIdentity: true, ClientName: "cutover-lab-aws",
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-		PoolSize:                 8, DialTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
-	})
+	l.source = redis.NewClient(l.sourceOptions(l.Source.Addr(), password))
 	begin := time.Now()
 	if err := seed.Seed(ctx, l.source, l.Keys, nil); err != nil {
 		return fmt.Errorf("lab: seed the source: %w", err)
 	}
 	l.logf("source %s seeded with %d keys in %s", l.Source.Addr(), l.Keys, time.Since(begin).Round(time.Millisecond))
 	return nil
+}
+
+// sourceOptions are the stand-in's client of the source (node) at addr.
+// Named as cutover's own: ElastiCache's collection of CloudWatch metrics,
+// which this client stands in for, is no application, and
+// cutover.stragglers must not count it.
+func (l *Lab) sourceOptions(addr, password string) *redis.Options {
+	return &redis.Options{
+		Addr: addr, Password: password, Protocol: 2, DisableIdentity: true, ClientName: "cutover-lab-aws",
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		PoolSize:                 8, DialTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+	}
 }
 
 // startTarget starts the target primary, its replica and three sentinels,

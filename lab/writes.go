@@ -35,10 +35,11 @@ func (l *Lab) LostWrites(ctx context.Context) (Writes, error) {
 		return Writes{}, fmt.Errorf("%s has no CNAME record", CNAME)
 	}
 	name := strings.TrimSuffix(r.Values[0], ".")
-	srv := map[string]*servers.Redis{SourceName: l.Source, TargetName: l.Target, ReplicaName: l.Replica}[name]
-	if srv == nil {
-		return Writes{}, fmt.Errorf("%s points at %s, which is none of the lab's servers", CNAME, name)
+	c, err := l.checkClient(name)
+	if err != nil {
+		return Writes{}, err
 	}
+	defer c.Close()
 	acked := l.App.Acked()
 	keys := slices.Sorted(func(yield func(string) bool) {
 		for k := range acked {
@@ -47,9 +48,6 @@ func (l *Lab) LostWrites(ctx context.Context) (Writes, error) {
 			}
 		}
 	})
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), Password: srv.Password, Protocol: 2, DisableIdentity: true,
-		ClientName: "cutover-lab-check", ReadTimeout: 5 * time.Second})
-	defer c.Close()
 	cmds := make([]*redis.StringCmd, len(keys))
 	if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
@@ -57,7 +55,7 @@ func (l *Lab) LostWrites(ctx context.Context) (Writes, error) {
 		}
 		return nil
 	}); err != nil && !errors.Is(err, redis.Nil) {
-		return Writes{}, fmt.Errorf("reading the application's keys on %s: %v", srv.Addr(), err)
+		return Writes{}, fmt.Errorf("reading the application's keys on %s: %v", name, err)
 	}
 	w := Writes{Server: name, Checked: len(keys)}
 	for i, k := range keys {
@@ -70,4 +68,22 @@ func (l *Lab) LostWrites(ctx context.Context) (Writes, error) {
 		}
 	}
 	return w, nil
+}
+
+// checkClient connects to the server (or cluster) the lab name leads to.
+func (l *Lab) checkClient(name string) (redis.UniversalClient, error) {
+	if l.Cluster {
+		cl := map[string]*servers.Cluster{SourceName: l.SourceCluster, TargetName: l.TargetCluster}[name]
+		if cl == nil {
+			return nil, fmt.Errorf("%s points at %s, which is none of the lab's clusters", CNAME, name)
+		}
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), Password: cl.Password, Protocol: 2, DisableIdentity: true,
+			ClientName: "cutover-lab-check", ReadTimeout: 5 * time.Second}), nil
+	}
+	srv := map[string]*servers.Redis{SourceName: l.Source, TargetName: l.Target, ReplicaName: l.Replica}[name]
+	if srv == nil {
+		return nil, fmt.Errorf("%s points at %s, which is none of the lab's servers", CNAME, name)
+	}
+	return redis.NewClient(&redis.Options{Addr: srv.Addr(), Password: srv.Password, Protocol: 2, DisableIdentity: true,
+		ClientName: "cutover-lab-check", ReadTimeout: 5 * time.Second}), nil
 }

@@ -102,7 +102,7 @@ func TestCloudWatchMapping(t *testing.T) {
 	p := SourcePoller(cfg)
 	defer p.Close()
 	src := Point{Sample: p.Poll(ctx)}
-	rows := MappingRows(src, Point{}, vals)
+	rows := cw.Table.Rows(src, Point{}, vals)
 	for _, r := range rows {
 		if r.CloudWatch == "CurrItems" && (r.CW != "7" || r.Source != "7" || r.Target != "-") {
 			t.Fatalf("CurrItems row %+v", r)

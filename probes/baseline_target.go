@@ -9,13 +9,15 @@ import (
 )
 
 // baselineTarget is what the checks that hold the target's primary to
-// inventory.baseline start from: the limits, the primary, and one client
-// for PINGs and one for INFO, so INFO never queues behind the sampler.
+// inventory.baseline start from: the limits, the primary, one client for
+// PINGs and the INFO reader, so INFO never queues behind the sampler. A
+// cluster target is sampled on its first primary and counted on all of
+// them, as hit rate and error replies belong to the whole.
 type baselineTarget struct {
 	lim     limits
 	addr    string
 	latency *redis.Client
-	info    *redis.Client
+	info    infoSet
 }
 
 // openBaselineTarget finds the limits and the primary; when either is
@@ -28,18 +30,25 @@ func openBaselineTarget(ctx context.Context, env *runbook.Env, p *proof, purpose
 		p.failure = err.Error()
 		return nil, false
 	}
-	addr, err := TargetPrimary(ctx, cfg)
+	var info infoSet
+	if cfg.Target.Kind == "cluster" {
+		info, err = openInfoSet(ctx, cfg, cfg.Target.Endpoint, true, purpose)
+	} else {
+		var addr string
+		if addr, err = TargetPrimary(ctx, cfg); err == nil {
+			info = infoSet{targetClient(cfg, purpose, Addr(addr), PoolSize(1))}
+		}
+	}
 	if err != nil {
 		p.row("target primary", err.Error(), "found", false)
 		return nil, false
 	}
-	return &baselineTarget{
-		lim:     lim,
-		addr:    addr,
-		latency: targetClient(cfg, "latency", Addr(addr), PoolSize(1)),
-		info:    targetClient(cfg, purpose, Addr(addr), PoolSize(1)),
-	}, true
+	addr := info[0].Options().Addr
+	return &baselineTarget{lim: lim, addr: addr, info: info, latency: targetClient(cfg, "latency", Addr(addr), PoolSize(1))}, true
 }
+
+// readInfo is INFO of the primary, summed over every primary of a cluster.
+func (t *baselineTarget) readInfo(ctx context.Context) (Info, error) { return t.info.read(ctx) }
 
 func (t *baselineTarget) Close() {
 	t.latency.Close()

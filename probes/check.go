@@ -14,6 +14,7 @@ import (
 func Checks() map[runbook.StepID]runbook.Executor {
 	return map[runbook.StepID]runbook.Executor{
 		runbook.InventoryDiscover:   discoverCheck,
+		runbook.InventoryCost:       costCheck,
 		runbook.InventoryBaseline:   baselineCheck,
 		runbook.BuildReachable:      reachableCheck,
 		runbook.BuildACL:            aclCheck,

@@ -21,9 +21,15 @@ var baselineCheck = check{
 		var p proof
 		lc := sourceClient(cfg, "latency", PoolSize(1))
 		defer lc.Close()
-		ic := sourceClient(cfg, "baseline", PoolSize(1))
+		// A cluster-mode source is counted on all its primaries.
+		cluster := env.Fact(runbook.DiscoverClusterMode) == "enabled" && !cfg.Source.Serverless()
+		ic, err := openInfoSet(ctx, cfg, cfg.Source, cluster, "baseline")
+		if err != nil {
+			p.fail("CLUSTER SLOTS on the source", err, "its primaries")
+			return p.done("")
+		}
 		defer ic.Close()
-		w, err := measure(ctx, lc, ic, cfg.Thresholds.BaselineWindow.Duration, report)
+		w, err := measure(ctx, lc, ic.read, cfg.Thresholds.BaselineWindow.Duration, report)
 		if err != nil {
 			p.fail("INFO on the source", err, "an answer")
 			return p.done("")

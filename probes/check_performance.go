@@ -25,7 +25,7 @@ var performanceCheck = check{
 		}
 		defer t.Close()
 		lim := t.lim
-		w, err := measure(ctx, t.latency, t.info, cfg.Thresholds.BaselineWindow.Duration, report)
+		w, err := measure(ctx, t.latency, t.readInfo, cfg.Thresholds.BaselineWindow.Duration, report)
 		if err != nil {
 			p.fail("INFO on "+t.addr, err, "an answer")
 			return p.done("")

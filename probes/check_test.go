@@ -15,6 +15,7 @@ func labConfig(src, tgt runbook.Endpoint) *runbook.Config {
 		PollInterval: runbook.Duration{Duration: time.Second},
 		Source:       src,
 		Target:       runbook.Target{Endpoint: tgt},
+		Cost:         runbook.DefaultCost(),
 		// The lab's latency slack: the tests share a busy machine.
 		Thresholds: runbook.Thresholds{ParityTolerance: 0.001, LatencyMargin: 0.25, HitRateMargin: 0.05,
 			LatencySlack: runbook.Duration{Duration: 5 * time.Millisecond},

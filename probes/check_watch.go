@@ -22,13 +22,13 @@ var watchCheck = check{
 		}
 		defer t.Close()
 		lim := t.lim
-		start, err := infoOf(ctx, t.info)
+		start, err := t.readInfo(ctx)
 		if err != nil {
 			p.fail("INFO on "+t.addr, err, "an answer")
 			return p.done("")
 		}
 		w := watcher{lim: lim, need: env.Config.Thresholds.WatchDuration.Duration, errStart: errorCounts(start), infos: []Info{start}}
-		w.run(ctx, Sampler{Client: t.latency}, func(ctx context.Context) (Info, error) { return infoOf(ctx, t.info) }, 3*w.need, report)
+		w.run(ctx, Sampler{Client: t.latency}, t.readInfo, 3*w.need, report)
 		p.row("held within the margins", fmt.Sprintf("%s of the last %s", w.streak, w.elapsed.Round(time.Second)), fmt.Sprintf("%s in a row", w.need), w.streak >= w.need)
 		p.row(fmt.Sprintf("p99 (last %d s, all PINGs)", len(w.window())), ms(w.p99), lim.p99Want, true)
 		p.windowRows("latency window now", judge(w.window()), lim)

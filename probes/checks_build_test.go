@@ -1,7 +1,6 @@
 package probes
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -99,61 +98,6 @@ func TestSentinelDeadQuorum(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-func TestCluster(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	a := redisPW(t, "pw", "cluster-enabled yes", "cluster-node-timeout 500")
-	b := redisPW(t, "pw", "cluster-enabled yes", "cluster-node-timeout 500")
-	ca, cb := Client(target(a.Addr(), "pw"), "test"), Client(target(b.Addr(), "pw"), "test")
-	defer ca.Close()
-	defer cb.Close()
-	if err := ca.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 8000).Err(); err != nil {
-		t.Fatal(err)
-	}
-	cfg := labConfig(source(a.Addr(), "pw"), target(a.Addr(), "pw"))
-	cfg.Target.Kind = "cluster"
-	res := runCheck(t, "build.cluster", envFor(cfg, nil))
-	wantResult(t, res, false, "slots covered: 8001 of 16384")
-	wantResult(t, res, false, "shards without a replica: "+a.Addr())
-
-	if err := ca.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 8001, 16383).Err(); err != nil {
-		t.Fatal(err)
-	}
-	id, err := ca.Do(ctx, "CLUSTER", "MYID").Text()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cb.Do(ctx, "CLUSTER", "MEET", a.Host, a.Port).Err(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for cb.Do(ctx, "CLUSTER", "REPLICATE", id).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the second node never learned the first")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	// CLUSTER SLOTS lists a replica once its offset is past 0: write
-	// (once the cluster state is ok).
-	for ca.Set(ctx, "k", "v", 0).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the cluster never accepted a write")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	for {
-		res = runCheck(t, "build.cluster", envFor(cfg, nil))
-		if res.OK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cluster check never passed: %+v", res)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	wantResult(t, res, true, "all slots served by 1 shards, each with a replica")
 }
 
 func TestMemory(t *testing.T) {

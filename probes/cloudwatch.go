@@ -19,34 +19,41 @@ const AWSTimeout = 10 * time.Second
 // it to compare with INFO's per-second rates.
 const cwPeriod = 60
 
-// CloudWatch reads the ElastiCache metrics of the source's primary node.
+// CloudWatch reads the ElastiCache metrics of the source's primary node,
+// or of a serverless cache.
 type CloudWatch struct {
-	ClusterID string // the node the metrics are of (dimension CacheClusterId)
+	ClusterID string // what the metrics are of: the primary node, or the serverless cache
+	Dimension string // CacheClusterId for a node, clusterId for a serverless cache
+	Table     Mapping
 	client    *cloudwatch.Client
 }
 
-// NewCloudWatch finds the source's primary node (DescribeReplicationGroups)
-// and prepares the client. It fails for a source that is not ElastiCache.
+// NewCloudWatch prepares the client and finds what the metrics are of: a
+// serverless cache's by its name, a replication group's primary node
+// (DescribeReplicationGroups). It fails for a source that is not
+// ElastiCache.
 func NewCloudWatch(ctx context.Context, cfg *runbook.Config) (*CloudWatch, error) {
-	if cfg.Source.Kind != "elasticache" {
+	if !cfg.Source.ElastiCache() {
 		return nil, fmt.Errorf("CloudWatch metrics exist only for an elasticache source; this one is %s", cfg.Source.Kind)
 	}
 	awsCfg, err := AWSConfig(ctx, cfg.AWS)
 	if err != nil {
 		return nil, err
 	}
-	id, err := PrimaryClusterID(ctx, elastiCache(awsCfg, cfg.AWS), cfg.Source.ReplicationGroup)
-	if err != nil {
-		return nil, err
+	c := &CloudWatch{ClusterID: cfg.Source.ServerlessCache, Dimension: "clusterId", Table: MappingFor(cfg.Source),
+		client: cloudwatch.NewFromConfig(awsCfg, func(o *cloudwatch.Options) { o.BaseEndpoint = AWSEndpoint(cfg.AWS) })}
+	if !cfg.Source.Serverless() {
+		c.Dimension = "CacheClusterId"
+		if c.ClusterID, err = PrimaryClusterID(ctx, elastiCache(awsCfg, cfg.AWS), cfg.Source.ReplicationGroup); err != nil {
+			return nil, err
+		}
 	}
-	return &CloudWatch{ClusterID: id, client: cloudwatch.NewFromConfig(awsCfg, func(o *cloudwatch.Options) {
-		o.BaseEndpoint = AWSEndpoint(cfg.AWS)
-	})}, nil
+	return c, nil
 }
 
 // Fetch reads every mapped metric's latest datapoint of the last ten
-// minutes in one GetMetricData call. Counters (Evictions, Reclaimed,
-// NewConnections, NetworkBytesIn/Out) come back per second. A metric
+// minutes in one GetMetricData call. Counters (Evictions, NewConnections,
+// NetworkBytesIn/Out, ElastiCacheProcessingUnits...) come back per second. A metric
 // without a datapoint is absent from the map.
 func (c *CloudWatch) Fetch(ctx context.Context) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, AWSTimeout)
@@ -58,7 +65,7 @@ func (c *CloudWatch) Fetch(ctx context.Context) (map[string]float64, error) {
 		ScanBy:    cwtypes.ScanByTimestampDescending,
 	}
 	byID := map[string]metric{}
-	for i, m := range metrics {
+	for i, m := range c.Table.metrics() {
 		id := fmt.Sprintf("m%d", i)
 		byID[id] = m
 		stat := "Average"
@@ -71,7 +78,7 @@ func (c *CloudWatch) Fetch(ctx context.Context) (map[string]float64, error) {
 				Metric: &cwtypes.Metric{
 					Namespace:  aws.String("AWS/ElastiCache"),
 					MetricName: aws.String(m.name),
-					Dimensions: []cwtypes.Dimension{{Name: aws.String("CacheClusterId"), Value: aws.String(c.ClusterID)}},
+					Dimensions: []cwtypes.Dimension{{Name: aws.String(c.Dimension), Value: aws.String(c.ClusterID)}},
 				},
 				Period: aws.Int32(cwPeriod),
 				Stat:   aws.String(stat),

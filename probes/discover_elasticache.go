@@ -44,9 +44,12 @@ func (p *proof) discoverElastiCache(ctx context.Context, cfg *runbook.Config) ru
 	p.found(runbook.DiscoverVersion.Name, aws.ToString(cc.EngineVersion))
 	p.found("node_type", aws.ToString(rg.CacheNodeType))
 	p.found(runbook.DiscoverClusterMode.Name, clusterMode(rg))
-	p.found("shards", strconv.Itoa(len(rg.NodeGroups)))
+	p.found(runbook.DiscoverShards.Name, strconv.Itoa(len(rg.NodeGroups)))
 	if len(rg.NodeGroups) > 0 {
 		p.found("replicas_per_shard", strconv.Itoa(max(0, len(rg.NodeGroups[0].NodeGroupMembers)-1)))
+	}
+	if clusterMode(rg) == "enabled" {
+		p.shards(rg)
 	}
 	p.found(runbook.DiscoverAuth.Name, authMode(rg))
 	p.found(runbook.DiscoverTransitEncryption.Name, strconv.FormatBool(aws.ToBool(rg.TransitEncryptionEnabled)))
@@ -88,6 +91,52 @@ func (p *proof) discoverElastiCache(ctx context.Context, cfg *runbook.Config) ru
 	p.found(runbook.DiscoverMaxmemoryPolicy.Name, policy)
 	return p.done(fmt.Sprintf("%s %s on %s, %d shard(s), auth %s", p.res.Outputs["engine"], p.res.Outputs["version"],
 		p.res.Outputs["node_type"], len(rg.NodeGroups), p.res.Outputs["auth"]))
+}
+
+// shards records a cluster-mode group's configuration endpoint and a row
+// per node group: its slots and members. The node groups' slots must cover
+// all 16384.
+func (p *proof) shards(rg ectypes.ReplicationGroup) {
+	if ep := rg.ConfigurationEndpoint; ep != nil && aws.ToString(ep.Address) != "" {
+		p.found(runbook.DiscoverConfigEndpoint.Name, net.JoinHostPort(aws.ToString(ep.Address), strconv.Itoa(int(aws.ToInt32(ep.Port)))))
+	} else {
+		p.row(runbook.DiscoverConfigEndpoint.Name, "none reported", "the group's configuration endpoint", false)
+	}
+	slots := newSlotSet()
+	covered := 0
+	for _, ng := range rg.NodeGroups {
+		n, err := slots.addRanges(aws.ToString(ng.Slots))
+		covered += n
+		v := "slots " + aws.ToString(ng.Slots)
+		if err != nil {
+			v = err.Error()
+		}
+		for _, m := range ng.NodeGroupMembers {
+			v += "; " + member(m)
+		}
+		p.row("shard "+aws.ToString(ng.NodeGroupId), v, "", err == nil)
+	}
+	want := "all 16384 in the node groups"
+	if covered == clusterSlots {
+		p.row("slots", fmt.Sprintf("%d of %d", covered, clusterSlots), want, true)
+	} else {
+		p.row("slots", fmt.Sprintf("%d of %d: %s in no node group", covered, clusterSlots, slots.missing()), want, false)
+	}
+}
+
+// member is "id role host:port (zone)", with what the API reported.
+func member(m ectypes.NodeGroupMember) string {
+	parts := []string{aws.ToString(m.CacheClusterId)}
+	if r := aws.ToString(m.CurrentRole); r != "" {
+		parts = append(parts, r)
+	}
+	if ep := m.ReadEndpoint; ep != nil && aws.ToString(ep.Address) != "" {
+		parts = append(parts, net.JoinHostPort(aws.ToString(ep.Address), strconv.Itoa(int(aws.ToInt32(ep.Port)))))
+	}
+	if z := aws.ToString(m.PreferredAvailabilityZone); z != "" {
+		parts = append(parts, "("+z+")")
+	}
+	return strings.Join(parts, " ")
 }
 
 func cacheCluster(ctx context.Context, ec *elasticache.Client, id string) (ectypes.CacheCluster, error) {

@@ -11,7 +11,8 @@
 //     between samples, and the last N samples for the panes' sparklines.
 //   - SourcePoller, TargetPoller: exactly one INFO per Poll, for a tea.Cmd;
 //     a sentinel target's poller follows the primary.
-//   - MappingRows and CloudWatch: the ElastiCache metrics beside the INFO
-//     fields that replace them.
+//   - Mapping and CloudWatch: the ElastiCache metrics (a replication group
+//     node's or a serverless cache's) beside the INFO fields that replace
+//     them.
 //   - Checks: the executors of the read-only runbook steps.
 package probes

@@ -15,7 +15,7 @@ func TestMappingRows(t *testing.T) {
 	src := pointFrom(t, "info-primary-with-replica.txt")
 	src.Rates = Rates{Valid: true, CPUPercent: 12.5, EvictionsPerSec: 3, NewConnsPerSec: 0.5, HitRate: 0.8, HitRateOK: true}
 	tgt := pointFrom(t, "info-standalone-empty.txt") // first sample: no rates yet
-	rows := MappingRows(src, tgt, map[string]float64{"CurrConnections": 4, "CacheHitRate": 81.25})
+	rows := Mapping{}.Rows(src, tgt, map[string]float64{"CurrConnections": 4, "CacheHitRate": 81.25})
 	byName := map[string]MappingRow{}
 	for _, r := range rows {
 		byName[r.CloudWatch] = r
@@ -49,7 +49,7 @@ func TestMappingRows(t *testing.T) {
 	}
 
 	// Without data or AWS every value is "-".
-	for _, r := range MappingRows(Point{}, Point{}, nil) {
+	for _, r := range (Mapping{}).Rows(Point{}, Point{}, nil) {
 		if r.CW != "-" || r.Source != "-" || r.Target != "-" || r.SourceOK {
 			t.Errorf("empty %s: %+v", r.CloudWatch, r)
 		}

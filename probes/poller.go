@@ -32,6 +32,7 @@ type Poller struct {
 	client     *redis.Client
 	closed     bool
 	stopWatch  context.CancelFunc // ends the +switch-master subscriptions
+	watchers   sync.WaitGroup     // their goroutines, waited for by Close
 	subscribed <-chan struct{}    // closed once a subscription is confirmed
 	switched   atomic.Bool        // a sentinel announced a new primary
 }
@@ -58,7 +59,8 @@ func newPoller(name string, ep runbook.Endpoint, follow *runbook.Target, cfg *ru
 // PollTimeout is how long one poll every interval may take: a tenth of the
 // interval is left so a slow answer never overlaps the next tick, never
 // less than 500 ms (a loaded server still answers) nor more than the
-// default timeout. The pollers and the console's panes both use it.
+// default timeout. It is the one place poll_interval becomes a timeout:
+// the pollers apply it, and the console's panes rely on Poll keeping it.
 func PollTimeout(interval time.Duration) time.Duration {
 	if interval <= 0 {
 		return DefaultTimeout
@@ -173,8 +175,10 @@ func (p *Poller) forgetAny() {
 	p.forget(addr)
 }
 
-// Close releases the connections; a Poll in flight fails.
+// Close releases the connections and ends the Sentinel watchers, waiting
+// for them; a Poll in flight fails.
 func (p *Poller) Close() error {
+	defer p.watchers.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true

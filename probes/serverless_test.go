@@ -37,7 +37,7 @@ func serverlessLab(t *testing.T) (*runbook.Config, string) {
 		},
 		SnapshotRetentionLimit: 1, SnapshotWindow: "05:00-06:00",
 		Snapshot: func(context.Context, io.Writer) error { return nil },
-		Info:     func(ctx context.Context) (string, error) { return admin.Info(ctx).Result() },
+		Info:     func(ctx context.Context) (string, error) { return admin.Info(ctx, "default", "commandstats").Result() },
 		Zones:    zones,
 	})
 	if err != nil {

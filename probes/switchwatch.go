@@ -25,7 +25,11 @@ func (p *Poller) watchSwitches() <-chan struct{} {
 	p.subscribed = ready
 	var once sync.Once
 	for _, a := range p.follow.Sentinel.Addrs {
-		go p.watch(ctx, a, func() { once.Do(func() { close(ready) }) })
+		p.watchers.Add(1)
+		go func() {
+			defer p.watchers.Done()
+			p.watch(ctx, a, func() { once.Do(func() { close(ready) }) })
+		}()
 	}
 	return ready
 }
@@ -38,6 +42,9 @@ func (p *Poller) watch(ctx context.Context, addr string, subscribed func()) {
 	defer c.Close()
 	ps := c.Subscribe(ctx, "+switch-master")
 	defer ps.Close()
+	// A Receive waiting for a message does not see ctx end; closing the
+	// subscription ends it.
+	defer context.AfterFunc(ctx, func() { ps.Close() })()
 	prefix := p.follow.Sentinel.Master + " "
 	first := true
 	for {

@@ -27,9 +27,9 @@ type window struct {
 
 // measure samples latency on lc and INFO on ic for d, reporting progress
 // once a second.
-func measure(ctx context.Context, lc, ic *redis.Client, d time.Duration, report func(runbook.Progress)) (window, error) {
+func measure(ctx context.Context, lc *redis.Client, info func(context.Context) (Info, error), d time.Duration, report func(runbook.Progress)) (window, error) {
 	var w window
-	begin, err := infoOf(ctx, ic)
+	begin, err := info(ctx)
 	if err != nil {
 		return w, err
 	}
@@ -42,7 +42,7 @@ func measure(ctx context.Context, lc, ic *redis.Client, d time.Duration, report 
 		report(runbook.Progress{Done: int64(time.Since(t0).Seconds()), Total: int64(d.Seconds()), Unit: "s",
 			Message: fmt.Sprintf("%d PINGs, p50 %s, p99 %s", w.lat.N(), ms(w.lat.Quantile(0.5)), ms(w.lat.Quantile(0.99)))})
 	}
-	end, err := infoOf(ctx, ic)
+	end, err := info(ctx)
 	if err != nil {
 		return w, err
 	}

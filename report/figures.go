@@ -124,7 +124,11 @@ func drill(m *md, h *history) {
 	if last := rs[len(rs)-1]; last.end != nil && last.end.Result != nil {
 		if ev := last.end.Result.Outputs["events"]; ev != "" {
 			m.line("")
-			m.line("Sentinel events of the last drill: %s", ev)
+			who := "Sentinel"
+			if h.cfg.Target.Kind == "cluster" {
+				who = "Cluster node"
+			}
+			m.line("%s events of the last drill: %s", who, ev)
 		}
 		warnings(m, last.end.Result)
 	}
@@ -161,6 +165,19 @@ func backup(m *md, h *history) {
 		m.line("")
 		m.line("%s.", line)
 	}
+	evidence(m, r)
+}
+
+// costCase is inventory.cost's comparison: the decision's numbers.
+func costCase(m *md, h *history) {
+	r := h.result(runbook.InventoryCost)
+	if r == nil {
+		return
+	}
+	m.heading("Cost case")
+	m.line("%s.", r.Summary)
+	m.line("")
+	m.line("Break-even: %s. The playbook's rule: %s.", h.output(runbook.CostBreakEven), h.output(runbook.CostRule))
 	evidence(m, r)
 }
 

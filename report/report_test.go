@@ -66,6 +66,10 @@ func executors() map[runbook.StepID]runbook.Executor {
 	}
 	return map[runbook.StepID]runbook.Executor{
 		"inventory.discover": fake{res: leaky("discovered with "+sourcePW, nil)},
+		"inventory.cost": fake{res: runbook.Result{OK: true, Summary: "staying is cheaper: ElastiCache costs $1,752/month less than running it yourself",
+			Outputs: map[string]string{"break_even": "at 21.7 shards of cache.r7g.large with 0 replica(s) each (about 213 GB of data)",
+				"playbook_rule": "stay: 10 GB of data in 1 cluster(s) is under 50 GB and 5 clusters"},
+			Evidence: []runbook.Evidence{{Name: "ElastiCache: total", Value: "$160/month", OK: true}, {Name: "self-managed: total", Value: "$1,912/month", OK: true}}}},
 		"inventory.baseline": fake{res: leaky("baseline", map[string]string{"hit_rate": "0.9500", "p99_ms": "1.20", "keys": "200000"})},
 		"build.dns":          gate(leaky("TTL lowered", map[string]string{"old_ttl": "300", "ttl": "30", "safe_at": "2026-01-01T10:05:00Z"}), "cache.lab.internal"),
 		"cutover.gonogo":     gate(leaky("go given with 1 abort criteria read, 0 true now", map[string]string{"criteria": "1", "true_now": "0"}), "go"),
@@ -86,9 +90,14 @@ func executors() map[runbook.StepID]runbook.Executor {
 
 func setup(t *testing.T) (*runbook.Config, *runbook.Runbook) {
 	t.Helper()
+	return setupWith(t, config)
+}
+
+func setupWith(t *testing.T, yaml string) (*runbook.Config, *runbook.Runbook) {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cutover.yaml")
-	must(t, os.WriteFile(path, []byte(config), 0o600))
+	must(t, os.WriteFile(path, []byte(yaml), 0o600))
 	env := map[string]string{"SOURCE_PASSWORD": sourcePW, "TARGET_PASSWORD": targetPW}
 	cfg, err := runbook.LoadConfig(path, func(k string) string { return env[k] })
 	must(t, err)
@@ -186,6 +195,31 @@ func TestReportOfAMigration(t *testing.T) {
 			if strings.Contains(text, secret) {
 				t.Errorf("the %s holds the secret %q", what, secret)
 			}
+		}
+	}
+}
+
+func TestReportCarriesTheCostCase(t *testing.T) {
+	yaml := strings.Replace(config, "  kind: redis\n", "  kind: elasticache\n  replication_group: lab-cache\n", 1) + "aws:\n  region: us-east-1\n"
+	cfg, rb := setupWith(t, yaml)
+	eng, _, err := runbook.Open(cfg, rb, "alice")
+	must(t, err)
+	for _, id := range []runbook.StepID{runbook.InventoryDiscover, runbook.InventoryCost} {
+		if _, err := eng.Run(context.Background(), id, runbook.Request{Operator: "alice"}, nil, nil); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+	}
+	eng.Close()
+	var buf bytes.Buffer
+	must(t, Write(&buf, cfg, rb, time.Now()))
+	out := buf.String()
+	for _, want := range []string{
+		"## Cost case", "staying is cheaper: ElastiCache costs $1,752/month less than running it yourself.",
+		"Break-even: at 21.7 shards of cache.r7g.large with 0 replica(s) each (about 213 GB of data). The playbook's rule: stay: 10 GB",
+		"| ElastiCache: total | $160/month |", "| self-managed: total | $1,912/month |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q\n%s", want, out)
 		}
 	}
 }

@@ -33,7 +33,11 @@ type Config struct {
 	Thresholds   Thresholds `yaml:"thresholds"`
 	Window       Window     `yaml:"window"`
 	Notify       Notify     `yaml:"notify"`
-	Lab          *Lab       `yaml:"lab"`
+	Cost         Cost       `yaml:"cost"`
+	// Keys rebinds the console's actions: action name -> its keys
+	// (KeyActions lists the names and defaults).
+	Keys map[string][]string `yaml:"keys"`
+	Lab  *Lab                `yaml:"lab"`
 
 	// Path is the file it was loaded from; Dir its directory.
 	Path string `yaml:"-"`
@@ -83,6 +87,10 @@ type Target struct {
 	// Users are the source's ACL users the target must have, each with
 	// its password by reference (build.users logs in as each).
 	Users []User `yaml:"users"`
+	// Zones is each cluster node's availability zone by host (or
+	// host:port), for build.cluster's check that every primary has a
+	// replica in another zone.
+	Zones map[string]string `yaml:"zones"`
 }
 
 // User is an application's ACL user on the target.
@@ -248,6 +256,7 @@ func (c *Config) applyDefaults(getenv func(string) string) {
 	orDefault(&t.StragglersTimeout.Duration, 5*time.Minute)
 	orDefault(&t.LiveLag.Duration, time.Second)
 	orDefault(&t.LiveClients.Duration, 10*time.Minute)
+	c.Cost.applyDefaults()
 	if c.Notify.PagerDuty != nil {
 		orDefault(&c.Notify.PagerDuty.Endpoint, PagerDutyChangeURL)
 	}
@@ -404,6 +413,14 @@ func (v *validator) config(c *Config) {
 	for i, r := range c.Target.Replicas {
 		v.redisURL(fmt.Sprintf("target.replicas[%d]", i), r)
 	}
+	if len(c.Target.Zones) > 0 && c.Target.Kind != "cluster" {
+		v.fail("target.zones", "only a cluster target's nodes are given zones; set target.kind: cluster or remove this")
+	}
+	for node, z := range c.Target.Zones {
+		if strings.TrimSpace(node) == "" || strings.TrimSpace(z) == "" {
+			v.fail("target.zones", "%q: %q: give a node's host (or host:port) and its zone, e.g. 10.0.1.5: us-east-1a", node, z)
+		}
+	}
 	v.users(c.Target.Users)
 	if c.Target.ExporterURL != "" && !httpURL(c.Target.ExporterURL) {
 		v.fail("target.exporter_url", "%q is not an http(s) URL", c.Target.ExporterURL)
@@ -426,6 +443,8 @@ func (v *validator) config(c *Config) {
 	v.thresholds(&c.Thresholds)
 	v.window(c, New())
 	v.notify(&c.Notify)
+	v.cost(&c.Cost)
+	v.keys(c)
 	if c.Lab != nil && c.Lab.ControlURL == "" {
 		v.fail("lab.control_url", "missing; the lab writes this section: run cutover lab again, or remove lab")
 	}

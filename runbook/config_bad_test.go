@@ -170,6 +170,10 @@ func TestBadConfigs(t *testing.T) {
 			want: "FILE:8: target.password_env: environment variable DST_PW is not set; export it before running cutover"},
 		{name: "target CA file missing", yaml: strings.Replace(minimal, "redis://127.0.0.1:7002\n", "rediss://127.0.0.1:7002\n  tls:\n    ca_file: certs/ca.pem\n", 1),
 			want: "FILE:9: target.tls.ca_file: cannot read DIR/certs/ca.pem: no such file or directory"},
+		{name: "zones on a standalone target", yaml: minimal + "  zones:\n    10.0.0.1: us-east-1a\n",
+			want: "FILE:10: target.zones: only a cluster target's nodes are given zones; set target.kind: cluster or remove this"},
+		{name: "a node without a zone", yaml: strings.Replace(minimal, "kind: standalone", "kind: cluster", 1) + "  zones:\n    10.0.0.1: \"\"\n",
+			want: `FILE:10: target.zones: "10.0.0.1": "": give a node's host (or host:port) and its zone, e.g. 10.0.1.5: us-east-1a`},
 		{name: "target with a replication group", yaml: minimal + "  replication_group: x\n",
 			want: "FILE:9: target.replication_group: the target is self-managed and has no replication group"},
 		{name: "sentinel target without a master", yaml: sentinelTarget + "  sentinel:\n    addrs: [127.0.0.1:26379]\n",
@@ -220,6 +224,18 @@ func TestBadConfigs(t *testing.T) {
 			want: "FILE:14: dns.ttl: 100000 is out of range; use 1 to 86400 seconds (30 is usual for a cutover)"},
 		{name: "resolver without a port", yaml: minimal + "dns:\n  hosted_zone_id: Z1\n  record: a.b\n  source_value: c.d\n  target_value: e.f\n  resolver: 10.0.0.2\n",
 			want: `FILE:14: dns.resolver: "10.0.0.2" is not host:port`},
+
+		// Cost assumptions.
+		{name: "negative hourly rate", yaml: minimal + "cost:\n  hourly_rate: -5\n",
+			want: "FILE:10: cost.hourly_rate: -5 is negative; give the hours or the rate as a number of 0 or more"},
+		{name: "no clusters", yaml: minimal + "cost:\n  clusters: -1\n",
+			want: "FILE:10: cost.clusters: -1 is out of range; count the clusters the team runs, at least 1"},
+		{name: "fractional clusters", yaml: minimal + "cost:\n  clusters: 2.5\n",
+			want: "FILE:10: cost.clusters: 2.5 is not a whole number"},
+		{name: "fork headroom below 1", yaml: minimal + "cost:\n  fork_headroom: 0.5\n",
+			want: "FILE:10: cost.fork_headroom: 0.5 is out of range; use 1 (no persistence) to 2 (a fork under heavy writes), at most 3"},
+		{name: "not an instance family", yaml: minimal + "cost:\n  ec2_families: [r7g, cache.r7g]\n",
+			want: `FILE:10: cost.ec2_families: entry 1, "cache.r7g", is not an EC2 instance family; write families like r7g or m7i`},
 
 		// Thresholds.
 		{name: "parity tolerance above 1", yaml: minimal + "thresholds:\n  parity_tolerance: 1.5\n",

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -81,6 +82,9 @@ func TestLoadMinimalConfigAppliesDefaults(t *testing.T) {
 		c.PollInterval.Duration != time.Second || c.DNS.TTL != 30 || c.Lab != nil ||
 		c.Notify.Webhook != nil || c.Notify.PagerDuty != nil {
 		t.Errorf("defaults: journal %s, log %s, poll %s, ttl %d, lab %v", c.Journal, c.Log, c.PollInterval, c.DNS.TTL, c.Lab)
+	}
+	if got := fmt.Sprint(c.Cost); got != "{100 10 4 1 4 40 1.5 [r7g m7g r6g]}" {
+		t.Errorf("cost defaults %s", got)
 	}
 	if c.Source.Secret.Value != "s" || c.Target.Secret.Value != "d" {
 		t.Errorf("secrets %q %q", c.Source.Secret.Value, c.Target.Secret.Value)

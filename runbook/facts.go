@@ -23,6 +23,12 @@ var (
 	DiscoverAuth              = Fact{InventoryDiscover, "auth"}
 	DiscoverTransitEncryption = Fact{InventoryDiscover, "transit_encryption"}
 	DiscoverClusterMode       = Fact{InventoryDiscover, "cluster_mode"}
+	// DiscoverShards is the node groups of an ElastiCache group: a
+	// snapshot and an export hold one RDB per shard.
+	DiscoverShards = Fact{InventoryDiscover, "shards"}
+	// DiscoverConfigEndpoint is a cluster-mode group's configuration
+	// endpoint, host:port.
+	DiscoverConfigEndpoint    = Fact{InventoryDiscover, "configuration_endpoint"}
 	DiscoverSnapshotRetention = Fact{InventoryDiscover, "snapshot_retention"}
 	DiscoverGlobalDatastore   = Fact{InventoryDiscover, "global_datastore"}
 	DiscoverMaxmemoryPolicy   = Fact{InventoryDiscover, "maxmemory-policy"}
@@ -97,3 +103,13 @@ func (f Facts) Record(step StepID, outputs map[string]string) {
 		f[Fact{step, k}] = v
 	}
 }
+
+// The cost case (inventory.cost): monthly USD of each side, the verdict,
+// the break-even and the playbook's rule, for the journal and the report.
+var (
+	CostManaged   = Fact{InventoryCost, "managed_monthly"}
+	CostSelf      = Fact{InventoryCost, "self_managed_monthly"}
+	CostVerdict   = Fact{InventoryCost, "verdict"}
+	CostBreakEven = Fact{InventoryCost, "break_even"}
+	CostRule      = Fact{InventoryCost, "playbook_rule"}
+)

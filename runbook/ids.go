@@ -9,6 +9,7 @@ type StepID string
 // The runbook's steps, in order.
 const (
 	InventoryDiscover   StepID = "inventory.discover"
+	InventoryCost       StepID = "inventory.cost"
 	InventoryAuth       StepID = "inventory.auth"
 	InventoryTLS        StepID = "inventory.tls"
 	InventoryHA         StepID = "inventory.ha"

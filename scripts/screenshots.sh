@@ -39,9 +39,9 @@ tmux -L "$sock" set -g escape-time 10
 sleep 6 # a few polls, so the sparklines have data
 shot dashboard
 
-# Run build.reachable from the keyboard (the 10th step), then open the
-# confirm dialog of build.dns (the 26th).
-for _ in $(seq 1 9); do keys j; done
+# Run build.reachable from the keyboard (the 11th step), then open the
+# confirm dialog of build.dns (the 27th).
+for _ in $(seq 1 10); do keys j; done
 keys Enter
 sleep 2
 shot check

@@ -13,7 +13,7 @@ import (
 
 // detailView renders the focused step: what it proves or does, why it is
 // where it is, its plan, its progress and its last result with evidence.
-func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, now time.Time, budget string, width, height int) string {
+func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, now time.Time, budget string, k KeyMap, width, height int) string {
 	eff := st.Effective(s.ID)
 	rec := st.Get(s.ID)
 	wrapS := lipgloss.NewStyle().Width(width)
@@ -21,7 +21,7 @@ func detailView(st runbook.State, s *runbook.Step, r *run, bar *progress.Model, 
 	head := fmt.Sprintf("%s %s", runbook.Glyph(eff), s.ID)
 	b = append(b, statusStyle(eff).Bold(true).Render(head)+sFaint.Render(fmt.Sprintf("  %s · gate %s · %s", s.Kind, gateName(s), eff)))
 	b = append(b, sBold.Render(s.Title))
-	if why := statusWhy(st, s); why != "" {
+	if why := statusWhy(st, s, k); why != "" {
 		b = append(b, wrapS.Render(why))
 	}
 	if w := waitLine(st, s); w != "" && eff != runbook.Done {
@@ -90,7 +90,7 @@ func gateName(s *runbook.Step) string {
 
 // statusWhy explains the state in words: the blocker, the skip reason,
 // the decision, who ticked it.
-func statusWhy(st runbook.State, s *runbook.Step) string {
+func statusWhy(st runbook.State, s *runbook.Step, k KeyMap) string {
 	rec := st.Get(s.ID)
 	switch eff := st.Effective(s.ID); eff {
 	case runbook.Pending:
@@ -101,17 +101,18 @@ func statusWhy(st runbook.State, s *runbook.Step) string {
 	case runbook.Skipped:
 		return sWarn.Render("skipped by "+rec.By+": ") + rec.Reason
 	case runbook.Interrupted:
-		return sBad.Render("interrupted: ") + "it was running when the last process stopped. Press v to verify its outcome, or r to re-run it on purpose."
+		return sBad.Render("interrupted: ") + "it was running when the last process stopped. Press " + first(k.Verify) + " to verify its outcome, or " + first(k.Rerun) + " to re-run it on purpose."
 	case runbook.Ready:
+		what := "run the check"
 		switch s.Kind {
 		case runbook.Decision:
-			return sText.Render("enter: choose an option")
+			what = "choose an option"
 		case runbook.Manual:
-			return sText.Render("enter: tick it with a note once done")
+			what = "tick it with a note once done"
 		case runbook.Action:
-			return sText.Render("enter: see the plan and confirm")
+			what = "see the plan and confirm"
 		}
-		return sText.Render("enter: run the check")
+		return sText.Render(first(k.Run) + ": " + what)
 	case runbook.Done:
 		switch {
 		case rec.Choice != "":

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -51,6 +52,7 @@ type dialog struct {
 	fields   []field
 	focus    int
 	err      string
+	keys     DialogKeys
 }
 
 // dialogDoneMsg carries a submitted dialog's answers.
@@ -125,11 +127,11 @@ func newDecide(s *runbook.Step, st runbook.State) *dialog {
 	return d
 }
 
-func newQuit(running []runbook.StepID) *dialog {
+func newQuit(running []runbook.StepID, k DialogKeys) *dialog {
 	return &dialog{kind: dlgQuit, title: "Quit while steps run?", body: []string{
 		"Running: " + runbook.JoinIDs(running, ", "),
 		"Quitting cancels them; they will be recorded as failed (cancelled).",
-		"Press y to cancel them and quit, or esc to stay."}}
+		"Press " + first(k.Yes) + " to cancel them and quit, or " + first(k.No) + " to stay."}}
 }
 
 // open focuses the first field.
@@ -157,24 +159,24 @@ func (d *dialog) setFocus(i int) tea.Cmd {
 // update handles a key; done is true when the dialog closes (answer is
 // nil when it was cancelled).
 func (d *dialog) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, answer *dialogDoneMsg) {
-	key := msg.String()
+	k := d.keys
 	if d.kind == dlgQuit {
-		switch key {
-		case "y", "Y":
+		switch {
+		case key.Matches(msg, k.Yes):
 			return nil, true, &dialogDoneMsg{kind: dlgQuit}
-		case "esc", "n", "N", "q":
+		case key.Matches(msg, k.No):
 			return nil, true, nil
 		}
 		return nil, false, nil
 	}
-	switch key {
-	case "esc":
+	switch {
+	case key.Matches(msg, k.Cancel):
 		return nil, true, nil
-	case "tab", "down":
+	case key.Matches(msg, k.Next):
 		return d.setFocus(d.focus + 1), false, nil
-	case "shift+tab", "up":
+	case key.Matches(msg, k.Prev):
 		return d.setFocus(d.focus - 1), false, nil
-	case "enter":
+	case key.Matches(msg, k.Submit):
 		if d.focus < len(d.fields)-1 {
 			return d.setFocus(d.focus + 1), false, nil
 		}
@@ -186,10 +188,10 @@ func (d *dialog) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, answer *di
 	}
 	f := &d.fields[d.focus]
 	if f.choices != nil {
-		switch key {
-		case "left", "h":
+		switch {
+		case key.Matches(msg, k.Left):
 			f.sel = (f.sel + len(f.choices) - 1) % len(f.choices)
-		case "right", "l", "space":
+		case key.Matches(msg, k.Right):
 			f.sel = (f.sel + 1) % len(f.choices)
 		}
 		return nil, false, nil
@@ -274,10 +276,11 @@ func (d *dialog) view(width int) string {
 	if d.err != "" {
 		b = append(b, "", sBad.Render("✗ "+d.err))
 	}
-	hint := "enter next/submit · tab move · ←/→ choose · esc cancel"
+	k := d.keys
+	hint := []key.Binding{brief("next/submit", k.Submit), brief("move", k.Next), brief("choose", k.Left, k.Right), brief("cancel", k.Cancel)}
 	if d.kind == dlgQuit {
-		hint = "y quit · esc stay"
+		hint = []key.Binding{brief("quit", k.Yes), brief("stay", k.No)}
 	}
-	b = append(b, "", sFaint.Render(hint))
+	b = append(b, "", keyLine(" · ", sFaint, sFaint, hint...))
 	return sDialog.Render(strings.Join(b, "\n"))
 }

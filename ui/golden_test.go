@@ -84,7 +84,7 @@ func BenchmarkViewNewSample(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		for _, p := range []*Pane{f.m.src, f.m.tgt} {
-			f.m.Update(p.poll()())
+			f.m.Update(p.poll(f.m.work)())
 		}
 		b.StartTimer()
 		f.m.View()

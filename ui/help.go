@@ -1,35 +1,34 @@
 package ui
 
-import "strings"
+import (
+	"strings"
 
-// helpView lists every key.
-func helpView() string {
-	rows := [][2]string{
-		{"↑/↓ j/k", "move between steps (pgup/pgdown, g/G: first/last)"},
-		{"enter", "run a check · plan and confirm an action · decide · tick a manual step"},
-		{"s", "skip the step (a reason is recorded)"},
-		{"r", "re-run: checks at once; actions after a reason, a new plan and confirmation"},
-		{"v", "verify: re-check a step's outcome without changing anything"},
-		{"c", "cancel the focused running step"},
-		{"b", "jump to rollback.cname (opens it at once while an abort criterion is met)"},
-		{"H", "write the handoff for the next engineer (Markdown beside the journal)"},
-		{"1 2 3 / tab", "runbook, live panes, log (on terminals under 120x36)"},
-		{"?", "this help (any key closes it)"},
-		{"q / ctrl+c", "quit (asks first while a step runs)"},
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+)
+
+// helpRows are the lines of the help overlay.
+func (k KeyMap) helpRows() []key.Binding {
+	return []key.Binding{
+		group("move between steps", k.Up, k.Down),
+		group("ten steps up or down", k.PageUp, k.PageDown),
+		group("the first or the last step", k.First, k.Last),
+		k.Run, k.Skip, k.Rerun, k.Verify, k.Cancel, k.Rollback, k.Handoff,
+		group("runbook, live panes, log (on terminals under 120x36)", k.TabRunbook, k.TabLive, k.TabLog, k.NextTab),
+		k.Help, k.Quit,
 	}
-	var b []string
-	b = append(b, sTitle.Render("Keys"), "")
-	for _, r := range rows {
-		b = append(b, sKey.Render(padRight(r[0], 12))+" "+r[1])
-	}
-	b = append(b, "", sFaint.Render("Glyphs: ○ ready  ◐ running  ✓ done  ✗ failed  ↷ skipped  ! interrupted  – n/a  · pending"),
-		sFaint.Render("Gates: ¹ type the resource to confirm   ² two-person: a second operator confirms"))
-	return sPane.Render(strings.Join(b, "\n"))
 }
 
-func padRight(s string, n int) string {
-	for len([]rune(s)) < n {
-		s += " "
-	}
-	return s
+// helpView lists every key.
+func helpView(k KeyMap) string {
+	h := help.New()
+	h.Styles.FullKey = sKey.PaddingRight(1) // two spaces before what a key does
+	h.Styles.FullDesc = lipgloss.NewStyle()
+	b := []string{sTitle.Render("Keys"), "", h.FullHelpView([][]key.Binding{k.helpRows()}), "",
+		sFaint.Render("Glyphs: ○ ready  ◐ running  ✓ done  ✗ failed  ↷ skipped"),
+		sFaint.Render("        ! interrupted  – n/a  · pending"),
+		sFaint.Render("Gates:  ¹ type the resource to confirm"),
+		sFaint.Render("        ² two-person: a second operator confirms")}
+	return sPane.Render(strings.Join(b, "\n"))
 }

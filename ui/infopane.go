@@ -14,9 +14,12 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-// Poller does one INFO round trip (probes.Poller).
+// Poller does one INFO round trip within its own timeout
+// (probes.Poller: probes.PollTimeout of the interval). The pane owns it:
+// Close releases its connections and watchers when the console ends.
 type Poller interface {
 	Poll(ctx context.Context) probes.Sample
+	Close() error
 }
 
 // Pane is one live INFO pane: it polls its endpoint once per interval,
@@ -53,20 +56,24 @@ type (
 	}
 )
 
-// poll sends one INFO off the Update loop, with a timeout under the
-// interval so polls never pile up.
-func (p *Pane) poll() tea.Cmd {
+// poll sends one INFO off the Update loop; the poller's timeout is under
+// the interval, so polls never pile up.
+func (p *Pane) poll(w *work) tea.Cmd {
 	if p == nil || p.poller == nil || p.inflight {
 		return nil
 	}
 	p.tag++
 	p.inflight = true
 	tag, poller, name := p.tag, p.poller, p.name
-	timeout := probes.PollTimeout(p.interval)
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return w.cmd(func(ctx context.Context) tea.Msg {
 		return pollMsg{pane: name, tag: tag, sample: poller.Poll(ctx)}
+	})
+}
+
+// close closes the poller; the console has ended its polls by then.
+func (p *Pane) close() {
+	if p != nil && p.poller != nil {
+		p.poller.Close()
 	}
 }
 
@@ -96,8 +103,7 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 	if !msg.sample.Time.IsZero() {
 		wait -= msg.sample.Latency
 	}
-	tag := p.tag
-	return tea.Tick(max(wait, 50*time.Millisecond), func(time.Time) tea.Msg { return pollTickMsg{pane: p.name, tag: tag} })
+	return m.work.after(max(wait, 50*time.Millisecond), pollTickMsg{pane: p.name, tag: p.tag})
 }
 
 // logPoll puts what changed on the timeline: an endpoint going down (once
@@ -125,7 +131,7 @@ func (m *Model) onPollTick(msg pollTickMsg) tea.Cmd {
 	if p == nil || msg.tag != p.tag {
 		return nil
 	}
-	return p.poll()
+	return p.poll(m.work)
 }
 
 func (p *Pane) title() string {

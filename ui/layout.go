@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -35,8 +36,8 @@ func (m *Model) render() string {
 	bodyH := h - lipgloss.Height(header) - lipgloss.Height(footer)
 	var body string
 	switch {
-	case m.help:
-		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, helpView())
+	case m.helpOpen:
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, helpView(m.keys))
 	case m.wide():
 		body = m.wideBody(w, bodyH)
 	default:
@@ -92,25 +93,23 @@ func (m *Model) rollbackBanner() string {
 }
 
 func (m *Model) footer(w int) string {
-	var keys [][2]string
+	k := m.keys
+	var keys []key.Binding
 	switch {
 	case m.dialog != nil:
-		keys = [][2]string{{"enter", "next/submit"}, {"tab", "field"}, {"←/→", "choose"}, {"esc", "cancel"}}
+		d := k.Dialog
+		keys = []key.Binding{brief("next/submit", d.Submit), brief("field", d.Next), brief("choose", d.Left, d.Right), brief("cancel", d.Cancel)}
 	default:
-		keys = [][2]string{{"↑/↓", "step"}, {"enter", m.enterWord()}, {"s", "skip"}, {"r", "re-run"}, {"v", "verify"}}
+		keys = []key.Binding{brief("step", k.Up, k.Down), brief(m.enterWord(), k.Run), brief("skip", k.Skip), brief("re-run", k.Rerun), brief("verify", k.Verify)}
 		if m.runs[m.focused().ID] != nil {
-			keys = append(keys, [2]string{"c", "cancel"})
+			keys = append(keys, brief("cancel", k.Cancel))
 		}
 		if !m.wide() {
-			keys = append(keys, [2]string{"1/2/3", "tabs"})
+			keys = append(keys, brief("tabs", k.TabRunbook, k.TabLive, k.TabLog))
 		}
-		keys = append(keys, [2]string{"?", "help"}, [2]string{"q", "quit"})
+		keys = append(keys, brief("help", k.Help), brief("quit", k.Quit))
 	}
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, sKey.Render(k[0])+" "+sFaint.Render(k[1]))
-	}
-	line := strings.Join(parts, "  ")
+	line := keyLine("  ", sKey, sFaint, keys...)
 	if m.status != "" {
 		line = sWarn.Render(m.status) + "  " + line
 	}
@@ -147,7 +146,7 @@ func (m *Model) wideBody(w, h int) string {
 
 // tabBody shows one of runbook, live and log at a time.
 func (m *Model) tabBody(w, h int) string {
-	names := []string{"1 Runbook", "2 Live", "3 Log"}
+	names := []string{first(m.keys.TabRunbook) + " Runbook", first(m.keys.TabLive) + " Live", first(m.keys.TabLog) + " Log"}
 	var tabs []string
 	for i, n := range names {
 		if tab(i) == m.tab {
@@ -198,7 +197,7 @@ func (m *Model) runbookColumn(w, h int) string {
 		detKey += fmt.Sprint(r.progress, m.now().Unix())
 	}
 	det := m.memo("detail", detKey+budget, func() string {
-		return pane("Step", detailView(m.state, s, r, &m.bar, m.now(), budget, detW-4, detH-2), detW, detH)
+		return pane("Step", detailView(m.state, s, r, &m.bar, m.now(), budget, m.keys, detW-4, detH-2), detW, detH)
 	})
 	if side {
 		return hjoin(list, det)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -23,25 +24,27 @@ type (
 	liveLogMsg  string
 )
 
-func liveTick() tea.Cmd {
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return liveTickMsg{} })
-}
+func (m *Model) liveTick() tea.Cmd { return m.work.after(time.Second, liveTickMsg{}) }
 
 // onLiveTick takes a snapshot (memory only, no network) and re-arms.
 func (m *Model) onLiveTick() tea.Cmd {
 	m.liveStats, m.liveOn = m.live.Stats()
-	return liveTick()
+	return m.liveTick()
 }
 
-// readLiveLog waits for the sync's next log line.
-func readLiveLog(ch <-chan string) tea.Cmd {
-	return func() tea.Msg {
-		line, ok := <-ch
-		if !ok {
-			return nil
+// readLiveLog waits for the sync's next log line, or the console's end.
+func (m *Model) readLiveLog() tea.Cmd {
+	ch := m.liveLog
+	return m.work.cmd(func(ctx context.Context) tea.Msg {
+		select {
+		case line, ok := <-ch:
+			if ok {
+				return liveLogMsg(line)
+			}
+		case <-ctx.Done():
 		}
-		return liveLogMsg(line)
-	}
+		return nil
+	})
 }
 
 func (m *Model) onLiveLog(line liveLogMsg) tea.Cmd {
@@ -50,7 +53,7 @@ func (m *Model) onLiveLog(line liveLogMsg) tea.Cmd {
 		level = 1
 	}
 	m.addLog(level, "%s", string(line))
-	return readLiveLog(m.liveLog)
+	return m.readLiveLog()
 }
 
 // liveBanner is one line on every tab while a sync runs.

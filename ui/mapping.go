@@ -18,6 +18,7 @@ type CloudWatchFunc func(ctx context.Context) (map[string]float64, error)
 // Mapping is the CloudWatch -> INFO table: the ElastiCache metric beside
 // the INFO formula that replaces it, with source and target values.
 type Mapping struct {
+	table    probes.Mapping
 	fetchCW  CloudWatchFunc
 	every    time.Duration
 	cw       map[string]float64
@@ -32,34 +33,34 @@ type cloudWatchMsg struct {
 	err    error
 }
 
-// NewMapping reads CloudWatch once a minute (its metrics are per minute)
-// when f is set.
-func NewMapping(f CloudWatchFunc) *Mapping {
-	return &Mapping{fetchCW: f, every: time.Minute}
+// NewMapping shows table (probes.MappingFor the source) and reads
+// CloudWatch once a minute (its metrics are per minute) when f is set.
+func NewMapping(table probes.Mapping, f CloudWatchFunc) *Mapping {
+	return &Mapping{table: table, fetchCW: f, every: time.Minute}
 }
 
-func (mp *Mapping) fetch() tea.Cmd {
+func (mp *Mapping) fetch(w *work) tea.Cmd {
 	if mp == nil || mp.fetchCW == nil || mp.inflight {
 		return nil
 	}
 	mp.inflight = true
 	f := mp.fetchCW
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	return w.cmd(func(ctx context.Context) tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		v, err := f(ctx)
 		return cloudWatchMsg{values: v, err: err}
-	}
+	})
 }
 
-func (mp *Mapping) onFetch(msg cloudWatchMsg) tea.Cmd {
+func (mp *Mapping) onFetch(w *work, msg cloudWatchMsg) tea.Cmd {
 	mp.inflight = false
 	mp.version++
 	mp.cwErr = msg.err
 	if msg.err == nil {
 		mp.cw = msg.values
 	}
-	return tea.Tick(mp.every, func(time.Time) tea.Msg { return mappingTickMsg{} })
+	return w.after(mp.every, mappingTickMsg{})
 }
 
 type mappingTickMsg struct{}
@@ -78,7 +79,7 @@ func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
 	if mp == nil {
 		return sFaint.Render("no mapping")
 	}
-	rows := probes.MappingRows(lastPoint(src), lastPoint(tgt), mp.cw)
+	rows := mp.table.Rows(lastPoint(src), lastPoint(tgt), mp.cw)
 	const nameW, valW = 29, 11
 	cols := 3
 	if mp.fetchCW == nil {

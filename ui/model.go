@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 
@@ -69,6 +70,7 @@ const (
 
 // Model is the root of the console.
 type Model struct {
+	work     *work
 	eng      *runbook.Engine
 	operator string
 	state    runbook.State
@@ -77,7 +79,8 @@ type Model struct {
 
 	width, height int
 	tab           tab
-	help          bool
+	keys          KeyMap
+	helpOpen      bool // the help overlay is up
 	list          checklist
 	log           timeline
 	dialog        *dialog
@@ -101,9 +104,10 @@ type Model struct {
 	handoff       func(runbook.State, []string) (string, error)
 }
 
-// New builds the console model.
-func New(o Options) *Model {
-	m := &Model{eng: o.Engine, operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
+// New builds the console model. Its work (polls, plans, step runs) is
+// derived from ctx and ends with Close.
+func New(ctx context.Context, o Options) *Model {
+	m := &Model{work: newWork(ctx), eng: o.Engine, keys: NewKeyMap(o.Engine.Config.ActionKeys()), operator: o.Operator, state: o.Engine.State(), logFile: o.Log, now: o.Now,
 		log: timeline{max: 500}, runs: map[runbook.StepID]*run{}, cache: map[string][2]string{}, hooks: o.Hooks, live: o.Live, liveLog: o.LiveLog, src: o.Source, tgt: o.Target, mapping: o.Mapping,
 		budgets: o.Budgets, criteria: probes.Criteria{List: o.Engine.Config.Window.Criteria}, aborted: map[string]bool{}, onAbort: o.OnAbort, handoff: o.Handoff,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
@@ -126,19 +130,29 @@ func (m *Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
 	for _, p := range []*Pane{m.src, m.tgt} {
 		if p != nil {
-			cmds = append(cmds, p.poll())
+			cmds = append(cmds, p.poll(m.work))
 		}
 	}
 	if m.mapping != nil {
-		cmds = append(cmds, m.mapping.fetch())
+		cmds = append(cmds, m.mapping.fetch(m.work))
 	}
 	if m.live != nil {
-		cmds = append(cmds, liveTick())
+		cmds = append(cmds, m.liveTick())
 	}
 	if m.liveLog != nil {
-		cmds = append(cmds, readLiveLog(m.liveLog))
+		cmds = append(cmds, m.readLiveLog())
 	}
 	return tea.Batch(cmds...)
+}
+
+// Close ends the console's work: it cancels whatever still runs (step
+// runs, polls, plans, hooks, timers), waits for all of it, then closes
+// the panes' pollers (their connections and Sentinel watchers).
+func (m *Model) Close() {
+	m.work.close()
+	for _, p := range []*Pane{m.src, m.tgt} {
+		p.close()
+	}
 }
 
 func (m *Model) addLog(level int, format string, args ...any) {
@@ -168,9 +182,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case handoffMsg:
 		return m, m.onHandoff(msg)
 	case cloudWatchMsg:
-		return m, m.mapping.onFetch(msg)
+		return m, m.mapping.onFetch(m.work, msg)
 	case mappingTickMsg:
-		return m, m.mapping.fetch()
+		return m, m.mapping.fetch(m.work)
 	case progressMsg:
 		m.state = m.eng.State() // the run's start is recorded by now
 		if r := m.runs[msg.step]; r != nil {
@@ -192,8 +206,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.addLog(2, "%s: cannot work out the plan: %v", msg.step, msg.err)
 			return m, nil
 		}
-		m.dialog = newConfirm(m.state.Runbook().Step(msg.step), m.state.RunOpts(msg.step), msg.plan, m.operator)
-		return m, m.dialog.open()
+		return m, m.show(newConfirm(m.state.Runbook().Step(msg.step), m.state.RunOpts(msg.step), msg.plan, m.operator))
 	case verifyMsg:
 		m.status = ""
 		if msg.err != nil {
@@ -260,69 +273,73 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	k := msg.String()
-	if m.help {
-		m.help = false
+	if m.helpOpen {
+		m.helpOpen = false
 		return nil
 	}
-	switch k {
-	case "ctrl+c", "q":
+	k, rb := m.keys, m.state.Runbook()
+	switch {
+	case key.Matches(msg, k.Quit):
 		if len(m.runs) > 0 {
-			m.dialog = newQuit(m.runningIDs())
-			return nil
+			return m.show(newQuit(m.runningIDs(), k.Dialog))
 		}
 		return tea.Quit
-	case "?":
-		m.help = true
-	case "1":
+	case key.Matches(msg, k.Help):
+		m.helpOpen = true
+	case key.Matches(msg, k.TabRunbook):
 		m.tab = tabRunbook
-	case "2":
+	case key.Matches(msg, k.TabLive):
 		m.tab = tabLive
-	case "3":
+	case key.Matches(msg, k.TabLog):
 		m.tab = tabLog
-	case "tab":
+	case key.Matches(msg, k.NextTab):
 		m.tab = (m.tab + 1) % 3
-	case "up", "k":
-		m.list.move(m.state.Runbook(), -1)
-	case "down", "j":
-		m.list.move(m.state.Runbook(), 1)
-	case "pgup":
-		m.list.move(m.state.Runbook(), -10)
-	case "pgdown":
-		m.list.move(m.state.Runbook(), 10)
-	case "home", "g":
+	case key.Matches(msg, k.Up):
+		m.list.move(rb, -1)
+	case key.Matches(msg, k.Down):
+		m.list.move(rb, 1)
+	case key.Matches(msg, k.PageUp):
+		m.list.move(rb, -10)
+	case key.Matches(msg, k.PageDown):
+		m.list.move(rb, 10)
+	case key.Matches(msg, k.First):
 		m.list.cursor = 0
-	case "end", "G":
-		m.list.cursor = len(m.state.Runbook().Steps) - 1
-	case "b":
+	case key.Matches(msg, k.Last):
+		m.list.cursor = len(rb.Steps) - 1
+	case key.Matches(msg, k.Rollback):
 		m.focus(runbook.RollbackCname)
 		if _, abort := m.abortMet(); abort {
 			return m.act(m.focused()) // the abort banner offers the rollback at once
 		}
-	case "H":
+	case key.Matches(msg, k.Handoff):
 		return m.writeHandoff()
-	case "enter":
+	case key.Matches(msg, k.Run):
 		return m.act(m.focused())
-	case "s":
+	case key.Matches(msg, k.Skip):
 		s := m.focused()
-		m.dialog = newReasonDialog(dlgSkip, s, "Skip "+string(s.ID), "Why is it skipped? (recorded in the journal)")
-		return m.dialog.open()
-	case "r":
+		return m.show(newReasonDialog(dlgSkip, s, "Skip "+string(s.ID), "Why is it skipped? (recorded in the journal)"))
+	case key.Matches(msg, k.Rerun):
 		s := m.focused()
 		if s.Kind != runbook.Action {
 			return m.act(s) // checks re-run without ceremony
 		}
-		m.dialog = newReasonDialog(dlgRerun, s, "Re-run "+string(s.ID)+" on purpose", "Why run it again? (recorded in the journal)")
-		return m.dialog.open()
-	case "v":
+		return m.show(newReasonDialog(dlgRerun, s, "Re-run "+string(s.ID)+" on purpose", "Why run it again? (recorded in the journal)"))
+	case key.Matches(msg, k.Verify):
 		return m.verify(m.focused())
-	case "c":
+	case key.Matches(msg, k.Cancel):
 		if r := m.runs[m.focused().ID]; r != nil {
 			r.cancel()
 			m.addLog(1, "%s: cancel asked by %s", r.step, m.operator)
 		}
 	}
 	return nil
+}
+
+// show opens a dialog with the console's dialog keys.
+func (m *Model) show(d *dialog) tea.Cmd {
+	d.keys = m.keys.Dialog
+	m.dialog = d
+	return d.open()
 }
 
 func (m *Model) focus(id runbook.StepID) {
@@ -354,14 +371,13 @@ func (m *Model) act(s *runbook.Step) tea.Cmd {
 	}
 	switch s.Kind {
 	case runbook.Decision:
-		m.dialog = newDecide(s, m.state)
-		return m.dialog.open()
+		return m.show(newDecide(s, m.state))
 	case runbook.Manual:
-		m.dialog = newReasonDialog(dlgTick, s, "Tick "+string(s.ID)+": "+s.Title, "What was done? (note for the journal)")
+		d := newReasonDialog(dlgTick, s, "Tick "+string(s.ID)+": "+s.Title, "What was done? (note for the journal)")
 		if h, ok := m.hooks[s.ID]; ok {
-			m.dialog.body = append(m.dialog.body, h.Hint)
+			d.body = append(d.body, h.Hint)
 		}
-		return m.dialog.open()
+		return m.show(d)
 	case runbook.Check:
 		return m.start(s.ID, runbook.Request{Operator: m.operator})
 	}
@@ -370,21 +386,21 @@ func (m *Model) act(s *runbook.Step) tea.Cmd {
 		return nil
 	}
 	if st := m.state.Get(s.ID).Status; st != runbook.Pending {
-		m.addLog(1, "%s is %s; press r to re-run it on purpose", s.ID, st)
+		m.addLog(1, "%s is %s; press %s to re-run it on purpose", s.ID, st, first(m.keys.Rerun))
 		return nil
 	}
 	m.status = "working out the plan for " + string(s.ID) + "…"
 	env := m.eng.Env(m.operator, nil, nil)
 	eng := m.eng
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return m.work.cmd(func(ctx context.Context) tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		p, err := eng.Plan(ctx, s.ID, env)
 		if err != nil {
 			err = fmt.Errorf("%s", eng.Redact.Scrub(err.Error()))
 		}
 		return planMsg{step: s.ID, plan: p, err: err}
-	}
+	})
 }
 
 func (m *Model) verify(s *runbook.Step) tea.Cmd {
@@ -395,19 +411,19 @@ func (m *Model) verify(s *runbook.Step) tea.Cmd {
 	m.status = "verifying " + string(s.ID) + "…"
 	env := m.eng.Env(m.operator, nil, nil)
 	eng := m.eng
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	return m.work.cmd(func(ctx context.Context) tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		res, err := eng.Verify(ctx, s.ID, env)
 		if err != nil {
 			err = fmt.Errorf("%s", eng.Redact.Scrub(err.Error()))
 		}
 		return verifyMsg{step: s.ID, res: res, err: err}
-	}
+	})
 }
 
 func (m *Model) start(id runbook.StepID, req runbook.Request) tea.Cmd {
-	r, cmd := startRun(m.eng, id, req)
+	r, cmd := m.startRun(id, req)
 	m.runs[id] = r
 	who := req.Operator
 	if req.Second != "" {
@@ -456,11 +472,11 @@ func (m *Model) onDialog(a dialogDoneMsg) tea.Cmd {
 		if h, ok := m.hooks[a.step]; ok {
 			m.status = "running the hook of " + string(a.step) + "…"
 			step, note := a.step, a.values["text"]
-			return func() tea.Msg {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			return m.work.cmd(func(ctx context.Context) tea.Msg {
+				ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				defer cancel()
 				return hookDoneMsg{step: step, note: note, err: h.Do(ctx)}
-			}
+			})
 		}
 		m.tick(a.step, a.values["text"])
 	case dlgSkip:

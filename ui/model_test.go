@@ -41,6 +41,8 @@ func (p *infoPoller) Poll(ctx context.Context) probes.Sample {
 	return probes.Sample{Time: clock.Add(time.Duration(p.n) * time.Second), Addr: p.addr, Info: in, Latency: 300 * time.Microsecond}
 }
 
+func (p *infoPoller) Close() error { return nil }
+
 func captured(t testing.TB, name string) string {
 	b, err := os.ReadFile(filepath.Join("..", "probes", "testdata", name))
 	if err != nil {
@@ -79,7 +81,9 @@ func (f *fakeExec) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 	return f.res, nil
 }
 
-func testConfig(t testing.TB) *runbook.Config {
+// testConfig is the lab-like config every console test runs with, and
+// extra YAML appended to it.
+func testConfig(t testing.TB, extra string) *runbook.Config {
 	dir := t.TempDir()
 	for _, f := range []string{"src.pass", "tgt.pass"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("s3cret-"+f), 0o600); err != nil {
@@ -94,7 +98,7 @@ target:
   password_file: tgt.pass
   sentinel: {master: mymaster, addrs: ["127.0.10.4:26379"]}
 dns: {hosted_zone_id: Z0LAB, record: cache.lab.internal, source_value: source.lab.internal, target_value: target.lab.internal}
-`
+` + extra
 	path := filepath.Join(dir, "cutover.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -113,8 +117,11 @@ type fixture struct {
 	action *fakeExec
 }
 
-func newFixture(t testing.TB, w, h int) *fixture {
-	cfg := testConfig(t)
+func newFixture(t testing.TB, w, h int) *fixture { return newFixtureWith(t, w, h, "") }
+
+// newFixtureWith runs the console with extra YAML in its config.
+func newFixtureWith(t testing.TB, w, h int, extra string) *fixture {
+	cfg := testConfig(t, extra)
 	rb := runbook.New()
 	ok := runbook.Result{OK: true, Summary: "PING answered with auth; unauthenticated PING refused",
 		Evidence: []runbook.Evidence{{Name: "PING with auth", Value: "PONG", Want: "PONG", OK: true}}}
@@ -129,14 +136,15 @@ func newFixture(t testing.TB, w, h int) *fixture {
 	t.Cleanup(func() { eng.Close() })
 	src := &infoPoller{text: captured(t, "info-everything-primary.txt"), addr: "127.0.10.1:6379"}
 	tgt := &infoPoller{text: captured(t, "info-primary-with-replica.txt"), addr: "127.0.10.2:6379"}
-	m := New(Options{Engine: eng, Operator: "alice", Now: func() time.Time { return clock },
+	m := New(context.Background(), Options{Engine: eng, Operator: "alice", Now: func() time.Time { return clock },
 		Source: NewPane("source", src, time.Second), Target: NewPane("target", tgt, time.Second),
-		Mapping: NewMapping(nil)})
+		Mapping: NewMapping(probes.Mapping{}, nil)})
+	t.Cleanup(m.Close) // before the engine closes: a run still going records its end
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	// Three polls each, so rates and sparklines have data.
 	for i := 0; i < 3; i++ {
 		for _, p := range []*Pane{m.src, m.tgt} {
-			m.Update(p.poll()())
+			m.Update(p.poll(m.work)())
 		}
 	}
 	return &fixture{inbox: make(chan tea.Msg, 256), m: m, eng: eng, action: action}
@@ -301,7 +309,7 @@ func TestCheckRunsAndIsJournaled(t *testing.T) {
 func TestFocusMoves(t *testing.T) {
 	f := newFixture(t, 120, 40)
 	f.press(t, "down", "down")
-	if got := f.m.focused().ID; got != "inventory.tls" {
+	if got := f.m.focused().ID; got != "inventory.auth" {
 		t.Fatalf("focused %s after two downs", got)
 	}
 	f.press(t, "up", "up", "up")
@@ -337,14 +345,14 @@ func TestResizeAndMinimumSize(t *testing.T) {
 func TestUnreachableEndpointShowsReason(t *testing.T) {
 	f := newFixture(t, 160, 48)
 	f.m.src.poller.(*infoPoller).err = errors.New("dial tcp 127.0.10.1:6379: connect: connection refused")
-	f.m.Update(f.m.src.poll()())
+	f.m.Update(f.m.src.poll(f.m.work)())
 	if s := f.screen(); !strings.Contains(s, "unreachable:") || !strings.Contains(s, "retrying") {
 		t.Fatalf("no unreachable line:\n%s", s)
 	}
 	// The timeline says it once, and again when it answers.
-	f.m.Update(f.m.src.poll()())
+	f.m.Update(f.m.src.poll(f.m.work)())
 	f.m.src.poller.(*infoPoller).err = nil
-	f.m.Update(f.m.src.poll()())
+	f.m.Update(f.m.src.poll(f.m.work)())
 	var down, back int
 	for _, l := range f.m.log.lines {
 		if strings.HasPrefix(l.text, "source unreachable: ") {

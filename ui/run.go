@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,6 +21,7 @@ type run struct {
 	lastAt   time.Time
 	lastDone int64
 	msgs     chan tea.Msg
+	done     <-chan struct{} // the console's end
 }
 
 // Messages from running steps.
@@ -71,16 +73,32 @@ func (r *run) eta() time.Duration {
 	return time.Duration(float64(r.progress.Total-r.progress.Done) / r.rate * float64(time.Second))
 }
 
+// Run runs the console until the operator quits or ctx ends (a stop the
+// caller asked for, not an error), then closes it: whatever still runs is
+// cancelled and waited for.
+func Run(ctx context.Context, o Options) error {
+	m := New(ctx, o)
+	defer m.Close()
+	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
 // startRun launches the engine run in a goroutine; its progress, log lines
-// and result come back through r.msgs, drained by next().
-func startRun(eng *runbook.Engine, id runbook.StepID, req runbook.Request) (*run, tea.Cmd) {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &run{step: id, cancel: cancel, started: time.Now(), msgs: make(chan tea.Msg, 64)}
-	go func() {
+// and result come back through r.msgs, drained by next(). The run ends
+// when it is cancelled (c, quit) or the console closes.
+func (m *Model) startRun(id runbook.StepID, req runbook.Request) (*run, tea.Cmd) {
+	ctx, cancel := context.WithCancel(m.work.ctx)
+	r := &run{step: id, cancel: cancel, started: time.Now(), msgs: make(chan tea.Msg, 64), done: m.work.ctx.Done()}
+	eng := m.eng
+	m.work.goroutine(func(context.Context) {
+		defer cancel()
 		var lastSent time.Time
 		logf := func(format string, args ...any) {
 			line := eng.Redact.Scrub(fmt.Sprintf(format, args...))
-			r.msgs <- logMsg{step: id, line: logLine{at: time.Now(), text: string(id) + ": " + line}}
+			r.send(logMsg{step: id, line: logLine{at: time.Now(), text: string(id) + ": " + line}})
 		}
 		report := func(p runbook.Progress) {
 			// About ten a second reach the screen; the last always does.
@@ -94,19 +112,32 @@ func startRun(eng *runbook.Engine, id runbook.StepID, req runbook.Request) (*run
 			}
 		}
 		res, err := eng.Run(ctx, id, req, logf, report)
-		r.msgs <- stepDoneMsg{step: id, res: res, err: err}
+		r.send(stepDoneMsg{step: id, res: res, err: err})
 		close(r.msgs)
-	}()
+	})
 	return r, r.next()
+}
+
+// send hands a message to the console; once it has closed nobody reads
+// them, and the run must not wait.
+func (r *run) send(msg tea.Msg) {
+	select {
+	case r.msgs <- msg:
+	case <-r.done:
+	}
 }
 
 // next waits for the run's next message.
 func (r *run) next() tea.Cmd {
 	return func() tea.Msg {
-		m, ok := <-r.msgs
-		if !ok {
+		select {
+		case m, ok := <-r.msgs:
+			if !ok {
+				return nil
+			}
+			return m
+		case <-r.done:
 			return nil
 		}
-		return m
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -30,7 +31,7 @@ func (m *Model) observeCriteria() {
 	for _, r := range m.readings {
 		if r.Met && !m.aborted[r.Criterion.Text] {
 			m.aborted[r.Criterion.Text] = true
-			m.addLog(2, "ABORT criterion met: %s; rollback.cname is one key away (b)", r)
+			m.addLog(2, "ABORT criterion met: %s; rollback.cname is one key away (%s)", r, first(m.keys.Rollback))
 			if m.onAbort != nil {
 				m.onAbort(r.String())
 			}
@@ -53,7 +54,7 @@ func (m *Model) abortBanner() string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf(" ABORT: %s · press b to roll back now (rollback.cname)", r)
+	return fmt.Sprintf(" ABORT: %s · press %s to roll back now (rollback.cname)", r, first(m.keys.Rollback))
 }
 
 // clock is the window's clock now; ok is false without a booked window.
@@ -129,10 +130,10 @@ func (m *Model) writeHandoff() tea.Cmd {
 		running = append(running, "live sync source -> target: "+m.liveStats.String())
 	}
 	m.status = "writing the handoff…"
-	return func() tea.Msg {
+	return m.work.cmd(func(context.Context) tea.Msg {
 		path, err := write(st, running)
 		return handoffMsg{path, err}
-	}
+	})
 }
 
 func (m *Model) onHandoff(msg handoffMsg) tea.Cmd {

@@ -36,7 +36,7 @@ func inWindow(t *testing.T, f *fixture, budgets runbook.Budgets) {
 	f.m.budgets = budgets
 	f.m.criteria = probes.Criteria{List: f.eng.Config.Window.Criteria}
 	for _, p := range []*Pane{f.m.src, f.m.tgt} {
-		f.m.Update(p.poll()())
+		f.m.Update(p.poll(f.m.work)())
 	}
 }
 
@@ -55,7 +55,7 @@ func TestAbortBannerOffersTheRollback(t *testing.T) {
 		t.Fatalf("late within the deadline:\n%s", screen)
 	}
 	// Another poll: the criterion is still met, but announced only once.
-	f.m.Update(f.m.tgt.poll()())
+	f.m.Update(f.m.tgt.poll(f.m.work)())
 	if len(told) != 1 {
 		t.Fatalf("the notifier was told %d times: %v", len(told), told)
 	}

@@ -26,6 +26,7 @@ type cli struct {
 	Status    statusCmd    `cmd:"" help:"Print each step's state (--json for scripts)."`
 	Report    reportCmd    `cmd:"" help:"Write the Markdown migration report from the journal."`
 	Handoff   handoffCmd   `cmd:"" help:"Write what the next engineer needs (where the runbook stands, what runs, what to watch, decisions, what is left, the rollback deadline) as Markdown."`
+	Cost      costCmd      `cmd:"" help:"Print the cost case (ElastiCache against self-managed, from the Price List API) without recording anything."`
 	Rehearsal rehearsalCmd `cmd:"" help:"The change window's rehearsal: import a rehearsal's journal as the steps' budgets."`
 	Lab       labCmd       `cmd:"" help:"The practice lab: real redis-server/redis-sentinel processes, an AWS stand-in, DNS and a simulated application on loopback."`
 	Rdb       rdbCmd       `cmd:"" name:"rdb" help:"RDB file tools: inspect a file, load it into a server."`

@@ -337,6 +337,14 @@ func TestRunRefusals(t *testing.T) {
 	}
 }
 
+func TestCostNeedsAnElastiCacheSource(t *testing.T) {
+	e := newCLIEnv(t)
+	e.expect(2, "cutover: "+e.config+": source.kind is redis: the cost case compares an ElastiCache bill", "cost")
+	if n := e.journalEvents(); n != 0 {
+		t.Errorf("cutover cost wrote %d journal events", n)
+	}
+}
+
 func TestFailedCheckExitsOne(t *testing.T) {
 	e := newCLIEnv(t)
 	// Nothing listens on the target's port: whatever this build's check

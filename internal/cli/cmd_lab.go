@@ -24,7 +24,8 @@ type labFlags struct {
 	Dir  string `default:".lab" help:"Directory the lab owns (servers' files, secrets, cutover.yaml, lab.env)." type:"path"`
 	Keys int    `default:"200000" help:"Keys seeded into the source (0 for none)."`
 
-	Serverless bool `help:"Make the source an ElastiCache Serverless cache: TLS only for cutover, no CONFIG, BGSAVE, LASTSAVE, CLIENT LIST or keyspace notifications; cutover.yaml gets source.kind elasticache-serverless."`
+	Serverless bool `help:"Make the source an ElastiCache Serverless cache: TLS only for cutover, no CONFIG, BGSAVE, LASTSAVE, CLIENT LIST or keyspace notifications; cutover.yaml gets source.kind elasticache-serverless." xor:"shape"`
+	Cluster    bool `help:"Cluster mode: the source is a cluster-mode ElastiCache group (a Redis Cluster of 3 shards, each with a replica), the target a Redis Cluster of 3 primaries and 3 replicas; the app talks cluster protocol; cutover.yaml gets target.kind cluster." xor:"shape"`
 }
 
 func (f labFlags) options() lab.Options {
@@ -32,7 +33,7 @@ func (f labFlags) options() lab.Options {
 	if keys == 0 {
 		keys = -1 // lab.Options: 0 is the default size, negative is none
 	}
-	return lab.Options{Dir: f.Dir, Keys: keys, Serverless: f.Serverless}
+	return lab.Options{Dir: f.Dir, Keys: keys, Serverless: f.Serverless, Cluster: f.Cluster}
 }
 
 // labErr exits 2 when a server binary is missing (an install problem), 1

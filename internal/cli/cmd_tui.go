@@ -3,8 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-
-	tea "charm.land/bubbletea/v2"
+	"os/signal"
+	"syscall"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
@@ -18,7 +18,11 @@ type tuiCmd struct {
 }
 
 func (c *tuiCmd) Run(s stdio) error {
-	return runConsole(context.Background(), c.configFlag, c.Operator)
+	// SIGTERM ends the console as quitting does: running work is cancelled
+	// and recorded. ctrl+c is a key in the console, not a signal.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	return runConsole(ctx, c.configFlag, c.Operator)
 }
 
 // runConsole opens the journal (taking its lock) and runs the console
@@ -49,11 +53,11 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 			logf("%s", line) // the screen is behind: the file still gets it
 		}
 	})
-	m := ui.New(ui.Options{
+	return ui.Run(ctx, ui.Options{
 		Engine: eng, Operator: op, Notes: notes,
 		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
 		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
-		Mapping: ui.NewMapping(cloudWatch(cfg)),
+		Mapping: ui.NewMapping(probes.MappingFor(cfg.Source), cloudWatch(cfg)),
 		Log:     logf,
 		Hooks:   labHooks(cfg),
 		Live:    svc, LiveLog: liveLog,
@@ -63,8 +67,6 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 			return writeHandoffFile(cfg, st, op, running)
 		},
 	})
-	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
-	return err
 }
 
 // sourcePoller and targetPoller feed the INFO panes.
@@ -72,11 +74,11 @@ func sourcePoller(cfg *runbook.Config) ui.Poller { return probes.SourcePoller(cf
 func targetPoller(cfg *runbook.Config) ui.Poller { return probes.TargetPoller(cfg) }
 
 // cloudWatch reads the source's CloudWatch metrics when the source is an
-// ElastiCache cluster; nil otherwise (the mapping shows "-"). The client
+// ElastiCache replication group or serverless cache; nil otherwise (the mapping shows "-"). The client
 // is made on the first read, off the Update loop: finding the primary
 // node is an AWS call, and the console must not wait for it to start.
 func cloudWatch(cfg *runbook.Config) ui.CloudWatchFunc {
-	if cfg.Source.Kind != "elasticache" {
+	if !cfg.Source.ElastiCache() {
 		return nil
 	}
 	var cw *probes.CloudWatch

@@ -33,13 +33,17 @@ type Config struct {
 	Rate       int           // operations per second, all workers together (default 200)
 	Workers    int           // default 4
 	MaxConnAge time.Duration // connections are replaced after this (default 30s), so a CNAME swap is followed without a restart
+	// Cluster makes the app a cluster client: Addr is then the
+	// configuration endpoint it reads the slot map from, and it talks to
+	// every node the map names.
+	Cluster bool
 }
 
 // App is a running simulated application.
 type App struct {
 	cfg      Config
 	resolver *net.Resolver
-	client   atomic.Pointer[redis.Client]
+	client   atomic.Pointer[pool]
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	restarts atomic.Int64
@@ -135,12 +139,16 @@ func Start(cfg Config) (*App, error) {
 	return a, nil
 }
 
-func (a *App) newClient() *redis.Client {
-	return redis.NewClient(&redis.Options{
-		Addr:       a.cfg.Addr,
-		Dialer:     a.dial,
-		ClientName: ClientName,
-		Protocol:   2, DisableIdentity: true,
+// pool is the app's client: one server's, or a cluster's.
+type pool struct{ redis.UniversalClient }
+
+func (a *App) newClient() *pool {
+	return &pool{redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:         []string{a.cfg.Addr},
+		IsClusterMode: a.cfg.Cluster,
+		Dialer:        a.dial,
+		ClientName:    ClientName,
+		Protocol:      2, DisableIdentity: true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		PoolSize:                 a.cfg.Workers,
 		ConnMaxLifetime:          a.cfg.MaxConnAge,
@@ -148,7 +156,7 @@ func (a *App) newClient() *redis.Client {
 		ReadTimeout:              time.Second,
 		WriteTimeout:             time.Second,
 		MaxRetries:               1,
-	})
+	})}
 }
 
 // Restart closes every connection and reconnects, resolving the name again,
@@ -273,7 +281,7 @@ func (a *App) op(ctx context.Context, id int, r *rand.Rand) {
 	}
 }
 
-func (a *App) get(ctx context.Context, c *redis.Client, key string) error {
+func (a *App) get(ctx context.Context, c redis.UniversalClient, key string) error {
 	err := c.Get(ctx, key).Err()
 	switch {
 	case err == nil:

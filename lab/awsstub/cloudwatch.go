@@ -203,6 +203,14 @@ func (s *Server) ours(q metricQuery) bool {
 	return false
 }
 
+// metric computes a metric of the source's kind over the window.
+func (s *Server) metric(name string, w window) (float64, bool) {
+	if sv := s.cfg.Serverless; sv != nil {
+		return serverlessMetric(name, w, sv.MaxECPU)
+	}
+	return metric(name, w)
+}
+
 func (s *Server) getMetricData(ctx context.Context, body []byte) (cbor.Value, error) {
 	qs, start, end, err := decodeQueries(body)
 	if err != nil {
@@ -236,7 +244,7 @@ func (s *Server) getMetricData(ctx context.Context, body []byte) (cbor.Value, er
 			smp := parseInfo(now, text)
 			cur = &smp
 		}
-		v, ok := metric(q.name, s.cw.window(*cur, q.period))
+		v, ok := s.metric(q.name, s.cw.window(*cur, q.period))
 		if !ok {
 			continue
 		}

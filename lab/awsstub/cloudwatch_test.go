@@ -2,6 +2,7 @@ package awsstub
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -100,6 +101,25 @@ func (l *lab) metrics(t *testing.T, now time.Time, qs ...types.MetricDataQuery) 
 	return got
 }
 
+// wantMetrics asks for each metric of want with the dimensions and checks
+// the one datapoint of each.
+func (l *lab) wantMetrics(t *testing.T, now time.Time, want map[string]float64, dims ...string) {
+	t.Helper()
+	var qs []types.MetricDataQuery
+	ids := map[string]string{}
+	for name := range want {
+		id := fmt.Sprintf("m%d", len(qs))
+		ids[id] = name
+		qs = append(qs, cwQuery(id, name, dims...))
+	}
+	got := l.metrics(t, now, qs...)
+	for id, name := range ids {
+		if len(got[id]) != 1 || !near(got[id][0], want[name]) {
+			t.Errorf("%s = %v, want %v", name, got[id], want[name])
+		}
+	}
+}
+
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
 
 func TestGetMetricDataFromINFO(t *testing.T) {
@@ -126,21 +146,7 @@ func TestGetMetricDataFromINFO(t *testing.T) {
 		"NetworkBytesIn":                6000,
 		"NetworkBytesOut":               30000,
 	}
-	var qs []types.MetricDataQuery
-	ids := map[string]string{}
-	i := 0
-	for name := range want {
-		id := "m" + string(rune('a'+i))
-		i++
-		ids[id] = name
-		qs = append(qs, cwQuery(id, name, "CacheClusterId", "lab-cache-001"))
-	}
-	got := l.metrics(t, clock.Now(), qs...)
-	for id, name := range ids {
-		if len(got[id]) != 1 || !near(got[id][0], want[name]) {
-			t.Errorf("%s = %v, want %v", name, got[id], want[name])
-		}
-	}
+	l.wantMetrics(t, clock.Now(), want, "CacheClusterId", "lab-cache-001")
 
 	// A minute later, rates cover the minute since the previous sample.
 	next := strings.NewReplacer(
@@ -150,7 +156,7 @@ func TestGetMetricDataFromINFO(t *testing.T) {
 		"keyspace_misses:100", "keyspace_misses:110",
 	).Replace(infoText)
 	l.info.set(next)
-	got = l.metrics(t, clock.Add(time.Minute),
+	got := l.metrics(t, clock.Add(time.Minute),
 		cwQuery("ev", "Evictions", "ReplicationGroupId", "lab-cache"),
 		cwQuery("hit", "CacheHitRate", "CacheClusterId", "lab-cache-001", "CacheNodeId", "0001"),
 		cwQuery("replica", "CurrConnections", "CacheClusterId", "lab-cache-002"),

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -219,7 +218,7 @@ func (s *Server) xmlServerlessSnapshotLocked(sn *snapshot) xmlServerlessSnapshot
 	if !sn.createdAt.IsZero() {
 		at := sn.createdAt
 		x.CreateTime = &at
-		x.BytesUsedForCache = strconv.FormatInt(sn.size, 10)
+		x.BytesUsedForCache = strconv.FormatInt(sn.size(), 10)
 	}
 	return x
 }
@@ -251,9 +250,7 @@ func (s *Server) createServerlessSnapshot(f url.Values) (any, error) {
 				Message: fmt.Sprintf("Serverless cache %s is already taking snapshot %s; wait until it is available.", cache, sn.name)}
 		}
 	}
-	s.ec.nextFile++
-	sn := &snapshot{name: name, cluster: cache, status: "creating", file: filepath.Join(s.dir, fmt.Sprintf("snapshot-%d.rdb", s.ec.nextFile))}
-	s.ec.serverless = append(s.ec.serverless, sn)
+	sn := s.newSnapshotLocked(&s.ec.serverless, name, cache, []string{cache})
 	started := time.Now()
 	s.goWork(func(ctx context.Context) { s.takeSnapshot(ctx, sn, started) })
 	return serverlessSnapshotResult{s.xmlServerlessSnapshotLocked(sn)}, nil
@@ -289,11 +286,7 @@ func (s *Server) describeServerlessSnapshots(f url.Values) (any, error) {
 // serverlessExportKeys are the objects an export of the serverless snapshot
 // name writes: parts RDB files under the prefix "<name>/".
 func serverlessExportKeys(name string, parts int) []string {
-	keys := make([]string, parts)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("%s/%s-%04d.rdb", name, name, i+1)
-	}
-	return keys
+	return exportKeys(name+"/"+name, parts)
 }
 
 func (s *Server) exportServerlessSnapshot(f url.Values) (any, error) {
@@ -327,27 +320,20 @@ func (s *Server) exportServerlessSnapshot(f url.Values) (any, error) {
 // them after half the snapshot delay, then makes the snapshot available
 // again. A failure leaves no objects, as a failed export does.
 func (s *Server) exportParts(ctx context.Context, sn *snapshot, bucket string, keys []string) {
-	defer func() {
-		s.ec.mu.Lock()
-		sn.status = "available"
-		s.ec.mu.Unlock()
-	}()
+	defer s.exported(sn)
 	if !sleep(ctx, s.cfg.SnapshotDelay/2) {
 		return
 	}
 	files := make([]string, len(keys))
 	for i := range files {
-		files[i] = fmt.Sprintf("%s.part%d", sn.file, i+1)
+		files[i] = fmt.Sprintf("%s.part%d", sn.files[0], i+1)
 	}
 	defer func() {
 		for _, f := range files {
 			_ = os.Remove(f)
 		}
 	}()
-	if err := splitRDB(sn.file, files); err != nil {
-		return
-	}
-	for i, k := range keys {
-		_ = s.s3.putFile(bucket, k, files[i])
+	if err := splitRDB(sn.files[0], files); err == nil {
+		s.putAll(bucket, keys, files)
 	}
 }

@@ -2,25 +2,48 @@ package awsstub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
-// snapshot is one manual backup; its RDB lives in a file under Server.dir.
+// snapshot is one manual backup; its RDBs, one per shard, live in files
+// under Server.dir.
 type snapshot struct {
 	name      string
-	cluster   string // the member cluster it was taken from
-	status    string // creating, available, exporting, failed
-	file      string
-	size      int64
+	cluster   string   // the member cluster it was taken from; "" for a cluster-mode group's
+	nodes     []string // per shard, the member cluster its file was taken from
+	status    string   // creating, available, exporting, failed
+	files     []string
+	sizes     []int64
 	createdAt time.Time // when it became available
+}
+
+func (sn *snapshot) size() int64 {
+	var n int64
+	for _, s := range sn.sizes {
+		n += s
+	}
+	return n
+}
+
+// newSnapshotLocked adds a snapshot taken from nodes (one file each) to
+// list; s.ec.mu must be held.
+func (s *Server) newSnapshotLocked(list *[]*snapshot, name, cluster string, nodes []string) *snapshot {
+	sn := &snapshot{name: name, cluster: cluster, nodes: nodes, status: "creating", sizes: make([]int64, len(nodes))}
+	for range nodes {
+		s.ec.nextFile++
+		sn.files = append(sn.files, filepath.Join(s.dir, fmt.Sprintf("snapshot-%d.rdb", s.ec.nextFile)))
+	}
+	*list = append(*list, sn)
+	return sn
 }
 
 var snapshotName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,254}$`)
@@ -52,11 +75,22 @@ func snapshotNotFound(name string) APIError {
 // xmlSnapshotLocked describes sn; s.ec.mu must be held.
 func (s *Server) xmlSnapshotLocked(sn *snapshot) xmlSnapshot {
 	_, port, _ := splitHostPort(s.cfg.PrimaryEndpoint)
-	node := xmlNodeSnapshot{CacheClusterID: sn.cluster, NodeGroupID: nodeGroupID, CacheNodeID: cacheNodeID, CacheNodeCreateTime: s.ec.created}
-	if !sn.createdAt.IsZero() {
-		at := sn.createdAt
-		node.SnapshotCreateTime = &at
-		node.CacheSize = fmt.Sprintf("%d MB", (sn.size+(1<<20)-1)>>20)
+	if s.clusterMode() {
+		_, port, _ = splitHostPort(s.cfg.ConfigurationEndpoint)
+	}
+	var nodes []xmlNodeSnapshot
+	for i, id := range sn.nodes {
+		node := xmlNodeSnapshot{CacheClusterID: id, NodeGroupID: nodeGroupID(i), CacheNodeID: cacheNodeID, CacheNodeCreateTime: s.ec.created}
+		if !sn.createdAt.IsZero() {
+			at := sn.createdAt
+			node.SnapshotCreateTime = &at
+			node.CacheSize = fmt.Sprintf("%d MB", (sn.sizes[i]+(1<<20)-1)>>20)
+		}
+		nodes = append(nodes, node)
+	}
+	zone := ""
+	if m, ok := s.member(sn.cluster); ok {
+		zone = m.zone
 	}
 	return xmlSnapshot{
 		SnapshotName:                sn.name,
@@ -69,7 +103,7 @@ func (s *Server) xmlSnapshotLocked(sn *snapshot) xmlSnapshot {
 		Engine:                      s.cfg.Engine,
 		EngineVersion:               s.cfg.EngineVersion,
 		NumCacheNodes:               1,
-		PreferredAvailabilityZone:   s.zoneOf(slices.Index(s.memberIDs(), sn.cluster)),
+		PreferredAvailabilityZone:   zone,
 		CacheClusterCreateTime:      s.ec.created,
 		PreferredMaintenanceWindow:  maintWindow,
 		Port:                        port,
@@ -78,9 +112,9 @@ func (s *Server) xmlSnapshotLocked(sn *snapshot) xmlSnapshot {
 		AutoMinorVersionUpgrade:     true,
 		SnapshotRetentionLimit:      s.cfg.SnapshotRetentionLimit,
 		SnapshotWindow:              s.cfg.SnapshotWindow,
-		NumNodeGroups:               1,
+		NumNodeGroups:               len(sn.nodes),
 		AutomaticFailover:           enabled(s.cfg.AutomaticFailover),
-		NodeSnapshots:               []xmlNodeSnapshot{node},
+		NodeSnapshots:               nodes,
 		ARN:                         s.arn("snapshot", sn.name),
 		DataTiering:                 "disabled",
 	}
@@ -105,6 +139,9 @@ func (s *Server) createSnapshot(f url.Values) (any, error) {
 		return nil, s.groupNotFound(rg)
 	case cc != "" && !s.isMember(cc):
 		return nil, s.clusterNotFound(cc)
+	case cc != "" && s.clusterMode():
+		return nil, APIError{Code: "InvalidParameterCombination",
+			Message: fmt.Sprintf("Replication group %s has cluster mode enabled: snapshot it by ReplicationGroupId, not one cluster.", s.cfg.ReplicationGroupID)}
 	}
 	s.ec.mu.Lock()
 	defer s.ec.mu.Unlock()
@@ -117,21 +154,37 @@ func (s *Server) createSnapshot(f url.Values) (any, error) {
 				Message: fmt.Sprintf("Replication group %s is already taking snapshot %s; wait until it is available.", s.cfg.ReplicationGroupID, sn.name)}
 		}
 	}
-	if cc == "" {
-		cc = s.snapshottingID()
+	var nodes []string
+	switch {
+	case s.clusterMode():
+		for i := range s.cfg.Shards {
+			nodes = append(nodes, s.snapshotting(i))
+		}
+	case cc == "":
+		cc = s.snapshotting(0)
+		fallthrough
+	default:
+		nodes = []string{cc}
 	}
-	s.ec.nextFile++
-	sn := &snapshot{name: name, cluster: cc, status: "creating", file: filepath.Join(s.dir, fmt.Sprintf("snapshot-%d.rdb", s.ec.nextFile))}
-	s.ec.snapshots = append(s.ec.snapshots, sn)
+	sn := s.newSnapshotLocked(&s.ec.snapshots, name, cc, nodes)
 	started := time.Now()
 	s.goWork(func(ctx context.Context) { s.takeSnapshot(ctx, sn, started) })
 	return snapshotResult{s.xmlSnapshotLocked(sn)}, nil
 }
 
-// takeSnapshot writes the source's RDB, then keeps the snapshot "creating"
-// until SnapshotDelay has passed since it was asked for.
+// takeSnapshot writes the RDB of every shard, each from its own source
+// node at once, then keeps the snapshot "creating" until SnapshotDelay has
+// passed since it was asked for.
 func (s *Server) takeSnapshot(ctx context.Context, sn *snapshot, started time.Time) {
-	size, err := s.writeRDB(ctx, sn.file)
+	writers := s.snapshotWriters()
+	sizes := make([]int64, len(sn.files))
+	errs := make([]error, len(sn.files))
+	var wg sync.WaitGroup
+	for i, f := range sn.files {
+		wg.Go(func() { sizes[i], errs[i] = s.writeRDB(ctx, f, writers[i]) })
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
 	if err == nil && !sleep(ctx, s.cfg.SnapshotDelay-time.Since(started)) {
 		err = ctx.Err()
 	}
@@ -141,10 +194,10 @@ func (s *Server) takeSnapshot(ctx context.Context, sn *snapshot, started time.Ti
 		sn.status = "failed"
 		return
 	}
-	sn.status, sn.size, sn.createdAt = "available", size, time.Now().UTC().Truncate(time.Millisecond)
+	sn.status, sn.sizes, sn.createdAt = "available", sizes, time.Now().UTC().Truncate(time.Millisecond)
 }
 
-func (s *Server) writeRDB(ctx context.Context, path string) (int64, error) {
+func (s *Server) writeRDB(ctx context.Context, path string, write func(context.Context, io.Writer) error) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	f, err := os.Create(path)
@@ -152,7 +205,7 @@ func (s *Server) writeRDB(ctx context.Context, path string) (int64, error) {
 		return 0, err
 	}
 	cw := &countingWriter{w: f}
-	err = s.cfg.Snapshot(ctx, cw)
+	err = write(ctx, cw)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -201,7 +254,7 @@ func (s *Server) describeSnapshots(f url.Values) (any, error) {
 }
 
 // copySnapshot copies a snapshot, or with TargetBucket exports it to S3 as
-// "<TargetSnapshotName>-0001.rdb" (one object per shard; there is one).
+// "<TargetSnapshotName>-0001.rdb", "-0002.rdb", ... (one object per shard).
 func (s *Server) copySnapshot(f url.Values) (any, error) {
 	src, target, bucket := f.Get("SourceSnapshotName"), f.Get("TargetSnapshotName"), f.Get("TargetBucket")
 	if src == "" {
@@ -216,8 +269,9 @@ func (s *Server) copySnapshot(f url.Values) (any, error) {
 	if sn == nil {
 		return nil, snapshotNotFound(src)
 	}
+	keys := exportKeys(target, len(sn.files))
 	if bucket != "" {
-		if err := s.checkExportBucket(bucket, target+"-0001.rdb"); err != nil {
+		if err := s.checkExportBucket(bucket, keys...); err != nil {
 			return nil, err
 		}
 	} else if s.findLocked(target) != nil {
@@ -228,10 +282,10 @@ func (s *Server) copySnapshot(f url.Values) (any, error) {
 	}
 	if bucket != "" {
 		sn.status = "exporting"
-		s.goWork(func(ctx context.Context) { s.export(ctx, sn, bucket, target+"-0001.rdb") })
+		s.goWork(func(ctx context.Context) { s.export(ctx, sn, bucket, keys) })
 		return snapshotResult{s.xmlSnapshotLocked(sn)}, nil
 	}
-	cp := &snapshot{name: target, cluster: sn.cluster, status: "creating", file: sn.file, size: sn.size}
+	cp := &snapshot{name: target, cluster: sn.cluster, nodes: sn.nodes, status: "creating", files: sn.files, sizes: sn.sizes}
 	s.ec.snapshots = append(s.ec.snapshots, cp)
 	s.goWork(func(ctx context.Context) {
 		if sleep(ctx, s.cfg.SnapshotDelay) {
@@ -263,15 +317,26 @@ func (s *Server) checkExportBucket(bucket string, keys ...string) error {
 	return nil
 }
 
-// export writes the RDB to the bucket after half the snapshot delay, then
-// makes the snapshot available again.
-func (s *Server) export(ctx context.Context, sn *snapshot, bucket, key string) {
-	if !sleep(ctx, s.cfg.SnapshotDelay/2) {
-		return
+// export writes the snapshot's files to the bucket as keys after half the
+// snapshot delay, then makes the snapshot available again.
+func (s *Server) export(ctx context.Context, sn *snapshot, bucket string, keys []string) {
+	defer s.exported(sn)
+	if sleep(ctx, s.cfg.SnapshotDelay/2) {
+		s.putAll(bucket, keys, sn.files)
 	}
-	// A failed write (the bucket was deleted meanwhile) leaves no object;
-	// as with ElastiCache, the snapshot itself stays usable.
-	_ = s.s3.putFile(bucket, key, sn.file)
+}
+
+// putAll stores files[i] as keys[i]. A failed write (the bucket was
+// deleted meanwhile) leaves no object; as with ElastiCache, the snapshot
+// itself stays usable.
+func (s *Server) putAll(bucket string, keys, files []string) {
+	for i, k := range keys {
+		_ = s.s3.putFile(bucket, k, files[i])
+	}
+}
+
+// exported makes the snapshot available again after an export.
+func (s *Server) exported(sn *snapshot) {
 	s.ec.mu.Lock()
 	sn.status = "available"
 	s.ec.mu.Unlock()

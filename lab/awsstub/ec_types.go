@@ -21,8 +21,9 @@ type xmlNodeGroupMember struct {
 type xmlNodeGroup struct {
 	NodeGroupID      string               `xml:"NodeGroupId"`
 	Status           string               `xml:"Status"`
-	PrimaryEndpoint  xmlEndpoint          `xml:"PrimaryEndpoint"`
-	ReaderEndpoint   xmlEndpoint          `xml:"ReaderEndpoint"`
+	Slots            string               `xml:"Slots,omitempty"`
+	PrimaryEndpoint  *xmlEndpoint         `xml:"PrimaryEndpoint,omitempty"`
+	ReaderEndpoint   *xmlEndpoint         `xml:"ReaderEndpoint,omitempty"`
 	NodeGroupMembers []xmlNodeGroupMember `xml:"NodeGroupMembers>NodeGroupMember"`
 }
 
@@ -38,6 +39,7 @@ type xmlReplicationGroup struct {
 	Status                     string         `xml:"Status"`
 	MemberClusters             []string       `xml:"MemberClusters>ClusterId"`
 	NodeGroups                 []xmlNodeGroup `xml:"NodeGroups>NodeGroup"`
+	ConfigurationEndpoint      *xmlEndpoint   `xml:"ConfigurationEndpoint,omitempty"`
 	SnapshottingClusterID      string         `xml:"SnapshottingClusterId"`
 	AutomaticFailover          string         `xml:"AutomaticFailover"`
 	MultiAZ                    string         `xml:"MultiAZ"`

@@ -22,9 +22,10 @@ import (
 	"github.com/cutover/cutover/lab/zone"
 )
 
-// Config describes the simulated account: one non-cluster-mode replication
-// group, or one serverless cache (Serverless), whose data comes from a real
-// Redis (Snapshot, Info), the lab's hosted zones, and S3 buckets.
+// Config describes the simulated account: one replication group (cluster
+// mode when Shards are given), or one serverless cache (Serverless), whose
+// data comes from real Redis servers (Snapshot or each shard's, Info), the
+// lab's hosted zones, and S3 buckets.
 type Config struct {
 	Addr               string // listen address; default "127.0.0.1:0"; must be loopback
 	Region             string // default "us-east-1"
@@ -33,7 +34,13 @@ type Config struct {
 	Engine             string // "redis" (default) or "valkey"
 	EngineVersion      string // default "7.0.15"
 	NodeType           string // default "cache.r7g.large"
-	PrimaryEndpoint    string // host:port the source answers on; required with ReplicationGroupID
+	PrimaryEndpoint    string // host:port the source answers on; required with ReplicationGroupID unless Shards are given
+
+	// Shards make the group cluster-mode enabled, one node group each; they
+	// replace PrimaryEndpoint, NumReplicas and Snapshot. The
+	// ConfigurationEndpoint (host:port) is then required.
+	Shards                []Shard
+	ConfigurationEndpoint string
 
 	// Serverless makes the source an ElastiCache Serverless cache: the
 	// account then has no replication group (give no ReplicationGroupID).
@@ -185,6 +192,13 @@ func (c *Config) setDefaults() error {
 		if err := c.Serverless.setDefaults(c); err != nil {
 			return err
 		}
+	} else if len(c.Shards) > 0 {
+		if c.ReplicationGroupID == "" {
+			return errors.New("awsstub: ReplicationGroupID is empty: Shards are the node groups of a replication group")
+		}
+		if err := c.checkShards(); err != nil {
+			return err
+		}
 	} else {
 		if c.ReplicationGroupID == "" {
 			return errors.New("awsstub: ReplicationGroupID is empty: set it, e.g. \"lab-cache\" (or Serverless)")
@@ -196,8 +210,8 @@ func (c *Config) setDefaults() error {
 	if c.NumReplicas < 0 || c.NumReplicas > 5 {
 		return fmt.Errorf("awsstub: NumReplicas %d is outside 0..5", c.NumReplicas)
 	}
-	if c.Snapshot == nil || c.Info == nil {
-		return errors.New("awsstub: Snapshot and Info are required: they read the real source server")
+	if (c.Snapshot == nil && len(c.Shards) == 0) || c.Info == nil {
+		return errors.New("awsstub: Snapshot (or Shards) and Info are required: they read the real source server")
 	}
 	if c.Zones == nil {
 		return errors.New("awsstub: Zones is nil: pass the lab's zone.Store")

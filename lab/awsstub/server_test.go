@@ -95,6 +95,17 @@ func TestStartRejectsBadConfig(t *testing.T) {
 		"grant unknown":    func(c *Config) { c.GrantedBuckets = []string{"nope"} },
 		"bad bucket name":  func(c *Config) { c.Buckets = map[string]string{"Bad_Bucket": "us-east-1"} },
 		"bucket no region": func(c *Config) { c.Buckets = map[string]string{"lab-x": ""} },
+		"shards no config endpoint": func(c *Config) {
+			c.Shards = []Shard{{Slots: "0-16383", Nodes: []string{"127.0.0.1:7001"}, Snapshot: c.Snapshot}}
+		},
+		"shard no slots": func(c *Config) {
+			c.ConfigurationEndpoint = "127.0.0.1:7001"
+			c.Shards = []Shard{{Nodes: []string{"127.0.0.1:7001"}, Snapshot: c.Snapshot}}
+		},
+		"shard no snapshot": func(c *Config) {
+			c.ConfigurationEndpoint = "127.0.0.1:7001"
+			c.Shards = []Shard{{Slots: "0-16383", Nodes: []string{"127.0.0.1:7001"}}}
+		},
 	}
 	for name, edit := range cases {
 		c := good()

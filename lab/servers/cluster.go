@@ -20,6 +20,7 @@ type ClusterConfig struct {
 	Dir         string // parent directory: one subdirectory per node
 	Block       Block
 	FirstHost   int // host index of the first node; 0 means 1
+	Port        int // every node's port; 0 picks a free one per node
 	Primaries   int // at least 3 (redis-cli refuses fewer)
 	ReplicasPer int
 	Password    string
@@ -82,7 +83,7 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 	for i := range total {
 		host := cfg.Block.Host(first + i)
 		n, err := StartRedis(ctx, RedisConfig{
-			Dir: filepath.Join(cfg.Dir, "node-"+strconv.Itoa(i+1)), Host: host,
+			Dir: filepath.Join(cfg.Dir, "node-"+strconv.Itoa(i+1)), Host: host, Port: cfg.Port,
 			Password: cfg.Password, MasterAuth: cfg.Password, Extra: extra,
 		})
 		if err != nil {

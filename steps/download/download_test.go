@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,12 +154,26 @@ func TestDownloadMultipartAndShards(t *testing.T) {
 	data := rdbBytes(t, 12<<20)
 	w.put(t, "snap-0001.rdb", data, true)
 	w.put(t, "snap-0002.rdb", data, false)
-	res, err := w.run(t, "snap-0001.rdb", "snap-0002.rdb")
+	w.env.State.Facts[runbook.ExportKeys] = "snap-0001.rdb,snap-0002.rdb"
+	// The shards download at once: one progress line sums their bytes.
+	var mu sync.Mutex
+	var last runbook.Progress
+	res, err := (&Executor{}).Run(context.Background(), w.env, func(p runbook.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Total != int64(2*len(data)) || p.Done < last.Done {
+			t.Errorf("progress %d of %d after %d", p.Done, p.Total, last.Done)
+		}
+		last = p
+	})
 	if err != nil || !res.OK {
 		t.Fatalf("download: %+v, %v", res, err)
 	}
+	if last.Done != last.Total {
+		t.Errorf("last progress %d of %d", last.Done, last.Total)
+	}
 	files := strings.Split(res.Outputs["files"], ",")
-	if len(files) != 2 || res.Outputs["keys"] != strconv.Itoa(2*((12<<20)/1000)) {
+	if len(files) != 2 || !strings.HasSuffix(files[0], "snap-0001.rdb") || res.Outputs["keys"] != strconv.Itoa(2*((12<<20)/1000)) {
 		t.Fatalf("outputs %v", res.Outputs)
 	}
 	for _, f := range files {

@@ -12,7 +12,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
@@ -57,15 +61,16 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 	for _, k := range keys {
 		calls = append(calls,
 			fmt.Sprintf("s3:HeadObject s3://%s/%s (size, ETag, checksum)", bucket, k),
-			fmt.Sprintf("s3:GetObject s3://%s/%s in %d MB ranges, %d at a time, into %s", bucket, k, partSize>>20, concurrency, localPath(env.Config, k)),
+			fmt.Sprintf("s3:GetObject s3://%s/%s in %d MB ranges, %d at a time, into %s (%d objects at once)", bucket, k, partSize>>20, concurrency, localPath(env.Config, k), parallelFiles),
 			"read the file: MD5 against a single-part ETag, S3's full-object checksum when stored, RDB structure and CRC64; then the summary")
 	}
 	return runbook.Plan{Summary: fmt.Sprintf("Download %d object(s) from s3://%s into %s", len(keys), bucket, snapshot.Dir(env.Config)),
 		Calls: calls}, nil
 }
 
-// Run downloads and checks every object; an object already downloaded and
-// intact is not fetched again.
+// Run downloads and checks every object, files concurrently (at most
+// parallelFiles at a time, each in concurrent ranges); an object already
+// downloaded and intact is not fetched again.
 func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
 	bucket, keys, err := objects(env)
 	if err != nil {
@@ -78,49 +83,105 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	if err := os.MkdirAll(snapshot.Dir(env.Config), 0o700); err != nil {
 		return runbook.Result{}, fmt.Errorf("cannot create the download directory: %w", err)
 	}
+	objs := make([]object, len(keys))
+	for i, k := range keys {
+		if objs[i], err = head(ctx, api, bucket, k); err != nil {
+			return runbook.Result{}, err
+		}
+	}
+	prog := newProgress(objs, report)
+	var logMu sync.Mutex
+	logf := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		env.Logf(format, args...)
+	}
+	got := make([]downloaded, len(objs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallelFiles)
+	for i, o := range objs {
+		g.Go(func() (err error) {
+			got[i], err = one(gctx, api, o, localPath(env.Config, o.key), prog.fetch(i), prog.verify(i), logf)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return runbook.Result{}, err
+	}
+	return result(got), nil
+}
+
+// parallelFiles bounds the objects downloaded at once (each with
+// concurrency ranged GETs).
+const parallelFiles = 4
+
+// downloaded is one object, checked, in its local file.
+type downloaded struct {
+	path string
+	size int64
+	sum  *rdb.Summary
+	ev   []runbook.Evidence
+}
+
+// one downloads (or reuses) one object into dest and checks it.
+func one(ctx context.Context, api *s3.Client, o object, dest string, fetched, verified func(runbook.Progress), logf func(string, ...any)) (downloaded, error) {
+	start := time.Now()
+	if sum, ev := reuse(dest, o, verified); sum != nil {
+		logf("%s is already downloaded and intact", dest)
+		return downloaded{dest, o.size, sum, ev}, nil
+	}
+	logf("downloading s3://%s/%s (%s)", o.bucket, o.key, runbook.Amount(o.size, "bytes"))
+	part := dest + ".part"
+	err := fetch(ctx, api, o, part, fetched)
+	var sum *rdb.Summary
+	var ev []runbook.Evidence
+	if err == nil {
+		if sum, ev, err = check(part, o, time.Now(), verified); err == nil {
+			err = os.Rename(part, dest)
+		}
+	}
+	if err != nil {
+		os.Remove(part)
+		return downloaded{}, err
+	}
+	logf("s3://%s/%s: %s in %s, checks passed", o.bucket, o.key, runbook.Amount(o.size, "bytes"), time.Since(start).Round(time.Millisecond))
+	return downloaded{dest, o.size, sum, ev}, nil
+}
+
+// result records the files in the exported objects' order, as load reads
+// them. taken_at is the earliest shard's capture: no key is older.
+func result(got []downloaded) runbook.Result {
 	res := runbook.Result{OK: true, Outputs: map[string]string{}}
 	var files []string
 	var total, keyCount int64
-	for _, k := range keys {
-		o, err := head(ctx, api, bucket, k)
-		if err != nil {
-			return runbook.Result{}, err
+	taken := ""
+	for _, d := range got {
+		files = append(files, d.path)
+		total += d.size
+		keyCount += d.sum.Keys
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "file", Value: fmt.Sprintf("%s (%s)", d.path, runbook.Amount(d.size, "bytes")), OK: true})
+		res.Evidence = append(res.Evidence, d.ev...)
+		res.Evidence = append(res.Evidence, snapshot.Evidence(d.sum)...)
+		res.Outputs["rdb_version"] = strconv.Itoa(d.sum.Version)
+		if at := snapshot.TakenAt(d.sum); at != "" && (taken == "" || earlier(at, taken)) {
+			taken = at
 		}
-		dest := localPath(env.Config, k)
-		start := time.Now()
-		sum, ev := reuse(dest, o, report)
-		if sum == nil {
-			env.Logf("downloading s3://%s/%s (%s)", bucket, k, runbook.Amount(o.size, "bytes"))
-			part := dest + ".part"
-			if err = fetch(ctx, api, o, part, report); err == nil {
-				if sum, ev, err = check(part, o, time.Now(), report); err == nil {
-					err = os.Rename(part, dest)
-				}
-			}
-			if err != nil {
-				os.Remove(part)
-				return runbook.Result{}, err
-			}
-			env.Logf("s3://%s/%s: %s in %s, checks passed", bucket, k, runbook.Amount(o.size, "bytes"), time.Since(start).Round(time.Millisecond))
-		} else {
-			env.Logf("%s is already downloaded and intact", dest)
-		}
-		files = append(files, dest)
-		total += o.size
-		keyCount += sum.Keys
-		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "file", Value: fmt.Sprintf("%s (%s)", dest, runbook.Amount(o.size, "bytes")), OK: true})
-		res.Evidence = append(res.Evidence, ev...)
-		res.Evidence = append(res.Evidence, snapshot.Evidence(sum)...)
-		res.Outputs["rdb_version"] = strconv.Itoa(sum.Version)
-		if at := snapshot.TakenAt(sum); at != "" {
-			res.Put(runbook.DownloadTakenAt, at)
-		}
+	}
+	if taken != "" {
+		res.Put(runbook.DownloadTakenAt, taken)
 	}
 	res.Summary = fmt.Sprintf("%d file(s), %s, %d keys, checks passed", len(files), runbook.Amount(total, "bytes"), keyCount)
 	res.Put(runbook.DownloadFile, files[0])
 	res.Put(runbook.DownloadFiles, strings.Join(files, ","))
 	res.Outputs["bytes"], res.Outputs["keys"] = strconv.FormatInt(total, 10), strconv.FormatInt(keyCount, 10)
-	return res, nil
+	return res
+}
+
+// earlier compares two unix-ms timestamps.
+func earlier(a, b string) bool {
+	x, _ := strconv.ParseInt(a, 10, 64)
+	y, _ := strconv.ParseInt(b, 10, 64)
+	return x < y
 }
 
 // reuse checks a file downloaded by an earlier run; a nil summary means it

@@ -21,10 +21,10 @@ type write struct {
 }
 
 // canary writes SET <prefix><n> <n> with increasing n, one at a time,
-// through a client that follows the sentinels, and records which writes
-// were acknowledged.
+// through a client that follows the failover (Sentinel-aware or cluster),
+// and records which writes were acknowledged.
 type canary struct {
-	client   *redis.Client
+	client   redis.Cmdable
 	prefix   string
 	interval time.Duration
 	timeout  time.Duration
@@ -36,7 +36,7 @@ type canary struct {
 	done   chan struct{}
 }
 
-func startCanary(client *redis.Client, prefix string, interval, timeout time.Duration) *canary {
+func startCanary(client redis.Cmdable, prefix string, interval, timeout time.Duration) *canary {
 	ctx, stop := context.WithCancel(context.Background())
 	c := &canary{client: client, prefix: prefix, interval: interval, timeout: timeout, stop: stop, done: make(chan struct{})}
 	go c.loop(ctx)

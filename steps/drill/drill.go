@@ -1,16 +1,16 @@
 // Package drill is verify.failover: a failover drill on a Sentinel-managed
-// target. A canary writes sequence numbers through a Sentinel-aware client
-// while the primary is killed, frozen or failed over; the sentinels' event
-// chain is shown live; the result records detection, promotion, the
-// client's outage, acknowledged writes lost and the old primary's return
-// as a replica.
+// target or on a shard of a Redis Cluster. A canary writes sequence
+// numbers through a client that follows the failover (Sentinel-aware or
+// cluster) while the primary is killed, frozen or failed over; the event
+// chain (the sentinels' notifications, or the nodes' CLUSTER NODES) is
+// shown live; the result records detection, promotion, the client's
+// outage, acknowledged writes lost and the old primary's return as a
+// replica.
 package drill
 
 import (
 	"context"
 	"fmt"
-	"net"
-	"strings"
 	"syscall"
 	"time"
 
@@ -35,10 +35,18 @@ func mode(env *runbook.Env) (string, error) {
 	default:
 		return "", fmt.Errorf("run option mode=%q is not kill, freeze or failover", m)
 	}
-	if env.Config.Target.Kind != "sentinel" {
-		return "", fmt.Errorf("the failover drill needs a sentinel target; target.kind is %s", env.Config.Target.Kind)
+	if k := env.Config.Target.Kind; k != "sentinel" && k != "cluster" {
+		return "", fmt.Errorf("the failover drill needs a sentinel or cluster target; target.kind is %s", k)
 	}
 	return m, nil
+}
+
+// readTarget reads the topology of the configured target.
+func readTarget(ctx context.Context, env *runbook.Env) (target, error) {
+	if env.Config.Target.Kind == "cluster" {
+		return readCluster(ctx, env.Config.Target, env.Opt("shard", ""))
+	}
+	return readTopology(ctx, env.Config.Target)
 }
 
 // Plan reads the topology and says exactly what the drill will do to it.
@@ -48,70 +56,56 @@ func (d *Drill) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error
 		return runbook.Plan{}, err
 	}
 	t := env.Config.Target
-	tp, err := readTopology(ctx, t)
+	tp, err := readTarget(ctx, env)
 	if err != nil {
 		return runbook.Plan{}, err
 	}
-	p, err := inspect(ctx, t, tp.primary)
+	p, err := inspect(ctx, t, tp.drilled())
 	if err != nil {
 		return runbook.Plan{}, err
 	}
-	plan := runbook.Plan{Resource: tp.primary,
-		Summary: fmt.Sprintf("Failover drill (%s) on the primary %s of %s, with a canary writing through the sentinels", m, tp.primary, t.Sentinel.Master)}
+	v := tp.words()
+	plan := runbook.Plan{Resource: tp.drilled(),
+		Summary: fmt.Sprintf("Failover drill (%s) on the primary %s, with a canary writing %s", m, tp.drilled(), v.via)}
 	if _, err := tp.candidates(); err != nil {
 		plan.Warnings = append(plan.Warnings, "the run will refuse: "+err.Error())
 	}
+	plan.Calls = append(plan.Calls, tp.readCalls()...)
 	plan.Calls = append(plan.Calls,
-		fmt.Sprintf("SENTINEL MASTER %s and SENTINEL REPLICAS %s on %s: refuse unless a replica can be promoted", t.Sentinel.Master, t.Sentinel.Master, tp.sentinel),
-		fmt.Sprintf("INFO server on the primary %s: process_id, executable, config_file", tp.primary),
-		fmt.Sprintf("PSUBSCRIBE * on each sentinel (%s): the event chain, shown as it arrives", strings.Join(t.Sentinel.Addrs, ", ")),
-		fmt.Sprintf("canary: SET cutover:drill:<time>:<n> <n> PX %d, one write every %s through a Sentinel client of %s", canaryTTL.Milliseconds(), d.Timing.interval(), t.Sentinel.Master),
+		fmt.Sprintf("INFO server on the primary %s: process_id, executable, config_file", tp.drilled()),
+		fmt.Sprintf("canary: SET %s<n> <n> PX %d, one write every %s %s", tp.prefix("<time>"), canaryTTL.Milliseconds(), d.Timing.interval(), v.via),
 	)
-	limit := d.limit(m, tp)
+	limit := tp.limit(m, d.Timing.margin())
+	wait := fmt.Sprintf("wait for %s (at most %s)", v.promoted, limit)
 	switch {
 	case m == "kill" && p.local:
-		plan.Calls = append(plan.Calls,
-			fmt.Sprintf("SIGKILL process %d (the primary, on this machine)", p.pid),
-			fmt.Sprintf("wait for +switch-master (at most %s)", limit))
+		plan.Calls = append(plan.Calls, fmt.Sprintf("SIGKILL process %d (the primary, on this machine)", p.pid), wait)
 		if err := p.restartable(); err != nil {
-			plan.Warnings = append(plan.Warnings, "the killed primary cannot be restarted by cutover ("+err.Error()+"): start it yourself after the drill so Sentinel makes it a replica")
+			plan.Warnings = append(plan.Warnings, "the killed primary cannot be restarted by cutover ("+err.Error()+"): start it yourself after the drill so "+v.keeper+" makes it a replica")
 		} else {
 			plan.Calls = append(plan.Calls, fmt.Sprintf("restart the old primary from its config file: %s %s, detached (it keeps running after cutover exits)", p.exe, p.config))
 			plan.Warnings = append(plan.Warnings, "cutover restarts the killed primary itself; in the practice lab that server was a child of `cutover lab`, and the restarted one is not")
 		}
 	case m == "kill":
 		plan.Calls = append(plan.Calls,
-			fmt.Sprintf("SHUTDOWN NOSAVE on the primary %s (%s, so it cannot be signalled)", tp.primary, p.why),
-			fmt.Sprintf("wait for +switch-master (at most %s)", limit))
-		plan.Warnings = append(plan.Warnings, "nothing here restarts the stopped primary: its process manager (systemd Restart=, the container runtime) must start it again, then Sentinel makes it a replica")
+			fmt.Sprintf("SHUTDOWN NOSAVE on the primary %s (%s, so it cannot be signalled)", tp.drilled(), p.why), wait)
+		plan.Warnings = append(plan.Warnings, "nothing here restarts the stopped primary: its process manager (systemd Restart=, the container runtime) must start it again, then "+v.keeper+" makes it a replica")
 	case m == "freeze" && !p.local:
 		plan.Warnings = append(plan.Warnings, "freeze needs the primary on this machine ("+p.why+"): the run will refuse; choose kill or failover")
 	case m == "freeze":
 		plan.Calls = append(plan.Calls,
 			fmt.Sprintf("SIGSTOP process %d (the primary, on this machine)", p.pid),
-			fmt.Sprintf("wait for +switch-master (at most %s), then SIGCONT; SIGCONT also on any error or cancel, so nothing stays frozen", limit))
+			wait+", then SIGCONT; SIGCONT also on any error or cancel, so nothing stays frozen")
 	case m == "failover":
-		plan.Calls = append(plan.Calls,
-			fmt.Sprintf("SENTINEL FAILOVER %s on %s", t.Sentinel.Master, tp.sentinel),
-			fmt.Sprintf("wait for +switch-master (at most %s)", limit))
+		plan.Calls = append(plan.Calls, tp.failoverCall(), wait)
 	}
 	plan.Calls = append(plan.Calls,
 		fmt.Sprintf("wait for the old primary to answer as a replica of the new one with its link up (INFO replication, at most %s)", d.Timing.rejoin()),
 		"MGET every acknowledged canary key on the new primary: acknowledged writes lost; then DEL the canary keys")
-	if env.Config.DNS.Record != "" {
+	if env.Config.DNS.Record != "" && v.moveBack != "" {
 		plan.Calls = append(plan.Calls, fmt.Sprintf("resolve %s: warn if it leads to the old primary, now a replica", env.Config.DNS.Record))
 	}
 	return plan, nil
-}
-
-// limit bounds the wait for the promotion: Sentinel needs down-after to
-// see the primary down, then at most failover-timeout to promote.
-func (d *Drill) limit(m string, tp topology) time.Duration {
-	l := tp.failoverTimeout + d.Timing.margin()
-	if m != "failover" {
-		l += tp.downAfter
-	}
-	return l
 }
 
 // Run carries out the drill. Whatever happens, a frozen primary is thawed
@@ -123,50 +117,44 @@ func (d *Drill) Run(ctx context.Context, env *runbook.Env, report func(runbook.P
 		return res, err
 	}
 	t := env.Config.Target
-	tp, err := readTopology(ctx, t)
+	tp, err := readTarget(ctx, env)
 	if err != nil {
 		return res, err
 	}
 	if _, err := tp.candidates(); err != nil {
 		return res, err
 	}
-	p, err := inspect(ctx, t, tp.primary)
+	p, err := inspect(ctx, t, tp.drilled())
 	if err != nil {
 		return res, err
 	}
 	if m == "freeze" && !p.local {
 		return res, fmt.Errorf("freeze needs the primary on this machine (%s); choose kill or failover", p.why)
 	}
-	w, err := watch(ctx, t, env.Logf)
+	w, err := tp.watch(ctx, env.Logf)
 	if err != nil {
 		return res, err
 	}
 	defer w.close()
-	r := &run{d: d, env: env, report: report, t: t, tp: tp, p: p, mode: m, res: &res}
+	r := &run{d: d, env: env, report: report, t: t, tp: tp, v: tp.words(), p: p, mode: m, res: &res}
 	return res, r.drill(ctx, w)
 }
 
-// Verify re-checks the topology without changing anything: the sentinels
-// name a primary that answers as one, and a replica could be promoted.
+// Verify re-checks the topology without changing anything: for Sentinel,
+// the primary it names answers as one and a replica could be promoted;
+// for a cluster, cluster_state ok and every primary has a replica.
 func (d *Drill) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	if _, err := mode(env); err != nil {
 		return runbook.Result{}, err
 	}
-	t := env.Config.Target
-	tp, err := readTopology(ctx, t)
+	tp, err := readTarget(ctx, env)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	st := readReplicaState(ctx, t, tp.primary)
-	cands, cerr := tp.candidates()
-	res := runbook.Result{Evidence: []runbook.Evidence{
-		{Name: "primary named by the sentinels", Value: tp.primary + ": " + st.String(), Want: "role master", OK: st.err == nil && st.role == "master"},
-		{Name: "replicas that could be promoted", Value: strings.Join(cands, ", "), Want: "at least one", OK: cerr == nil},
-	}}
-	res.OK = res.Evidence[0].OK && res.Evidence[1].OK
-	res.Summary = fmt.Sprintf("primary %s, %d replica(s) ready for a failover", tp.primary, len(cands))
-	if cerr != nil {
-		res.Summary = cerr.Error()
+	res := runbook.Result{OK: true}
+	res.Evidence, res.Summary = tp.health(ctx)
+	for _, e := range res.Evidence {
+		res.OK = res.OK && e.OK
 	}
 	return res, nil
 }
@@ -177,7 +165,8 @@ type run struct {
 	env    *runbook.Env
 	report func(runbook.Progress)
 	t      runbook.Target
-	tp     topology
+	tp     target
+	v      vocabulary
 	p      primary
 	mode   string
 	res    *runbook.Result
@@ -185,11 +174,11 @@ type run struct {
 	restarted, thawed bool
 }
 
-func (r *run) drill(ctx context.Context, w *watcher) error {
+func (r *run) drill(ctx context.Context, w source) error {
 	tm := r.d.Timing
-	client := probes.FailoverClient(r.t, "drill-canary", probes.Timeout(tm.writeTimeout()), probes.PoolSize(1))
+	client := r.tp.client(tm)
 	defer client.Close()
-	prefix := "cutover:drill:" + time.Now().UTC().Format("20060102T150405") + ":"
+	prefix := r.tp.prefix(time.Now().UTC().Format("20060102T150405"))
 	cn := startCanary(client, prefix, tm.interval(), tm.writeTimeout())
 	halted := false
 	var ws []write
@@ -199,14 +188,14 @@ func (r *run) drill(ctx context.Context, w *watcher) error {
 		}
 	}
 	defer halt()
-	if err := warmUp(ctx, cn); err != nil {
+	if err := warmUp(ctx, cn, r.v.via); err != nil {
 		return err
 	}
 
 	pctx, stopPump := context.WithCancel(ctx)
 	defer stopPump()
 	t0 := time.Now()
-	pm := startPump(pctx, w, t0, r.env.Logf)
+	pm := startPump(pctx, w, r.v, t0, r.env.Logf)
 	if r.mode == "freeze" {
 		defer r.thaw() // on every path: nothing is left frozen
 	}
@@ -219,10 +208,10 @@ func (r *run) drill(ctx context.Context, w *watcher) error {
 	sw, err := r.awaitSwitch(ctx, pm, t0)
 	if err != nil || sw == nil {
 		ch := pm.snapshot()
-		r.res.Evidence = append(r.res.Evidence, runbook.Evidence{Name: "sentinel events", Value: orNone(ch.String()), Want: "... → +switch-master", OK: false})
+		r.res.Evidence = append(r.res.Evidence, runbook.Evidence{Name: r.v.events, Value: orNone(ch.String()), Want: "... → " + r.v.promote, OK: false})
 		return err
 	}
-	newPrimary := switchedTo(*sw)
+	newPrimary := r.tp.promotedTo(*sw)
 	r.env.Logf("drill: %s promoted %.2fs after the fault", newPrimary, sw.At.Sub(t0).Seconds())
 	if r.mode == "freeze" {
 		r.thaw()
@@ -232,7 +221,8 @@ func (r *run) drill(ctx context.Context, w *watcher) error {
 	}
 	resumed := r.awaitWrites(ctx, cn, sw.At)
 	// The canary keeps writing until the old primary has rejoined: writes
-	// a client sends it meanwhile (through a sentinel not yet updated) are
+	// a client sends it meanwhile (through a sentinel or a slot map not yet
+	// updated) are
 	// acknowledged and then lost, and the read-back must see that.
 	took, st, rejoined := waitRejoin(ctx, r.t, r.p.addr, newPrimary, tm.rejoin(), r.report)
 	halt()
@@ -247,7 +237,7 @@ func (r *run) drill(ctx context.Context, w *watcher) error {
 	}
 	r.figures(pm.snapshot(), measure(ws, t0), newPrimary, resumed, lost, acked)
 	r.rejoined(took, st, rejoined)
-	if w := dnsAfter(ctx, r.env.Config, r.p.addr, newPrimary, r.res.Outputs, r.env.Logf); w != "" {
+	if w := dnsAfter(ctx, r.env.Config, r.p.addr, newPrimary, r.v.moveBack, r.res.Outputs, r.env.Logf); w != "" {
 		r.res.Warnings = append(r.res.Warnings, w)
 	}
 	return nil
@@ -255,7 +245,7 @@ func (r *run) drill(ctx context.Context, w *watcher) error {
 
 // warmUp waits until the canary's writes are acknowledged, so the outage is
 // measured against a working client.
-func warmUp(ctx context.Context, cn *canary) error {
+func warmUp(ctx context.Context, cn *canary, via string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		n, last := cn.acked()
@@ -263,7 +253,7 @@ func warmUp(ctx context.Context, cn *canary) error {
 			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("the canary could not write through the sentinels before the drill (%d acknowledged): %s", n, probes.Explain(last))
+			return fmt.Errorf("the canary could not write %s before the drill (%d acknowledged): %s", via, n, probes.Explain(last))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -281,15 +271,15 @@ func (r *run) inject(ctx context.Context) error {
 		r.env.Logf("drill: SIGSTOP the primary %s (pid %d)", r.p.addr, r.p.pid)
 		return r.p.signal(syscall.SIGSTOP)
 	default:
-		r.env.Logf("drill: SENTINEL FAILOVER %s on %s", r.t.Sentinel.Master, r.tp.sentinel)
-		return failover(ctx, r.t, r.tp.sentinel)
+		r.env.Logf("drill: %s", r.tp.failoverCall())
+		return r.tp.failover(ctx)
 	}
 }
 
-// awaitSwitch waits for +switch-master. An abort for want of a replica or
+// awaitSwitch waits for the promotion event. An abort for want of a replica or
 // the time limit ends the drill as failed (nil event, nil error).
 func (r *run) awaitSwitch(ctx context.Context, pm *pump, t0 time.Time) (*event, error) {
-	limit := r.d.limit(r.mode, r.tp)
+	limit := r.tp.limit(r.mode, r.d.Timing.margin())
 	timer := time.NewTimer(time.Until(t0.Add(limit)))
 	defer timer.Stop()
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -299,10 +289,10 @@ func (r *run) awaitSwitch(ctx context.Context, pm *pump, t0 time.Time) (*event, 
 		case e := <-pm.switched:
 			return &e, nil
 		case e := <-pm.aborted:
-			r.res.Summary = fmt.Sprintf("no replica can be promoted: the sentinels aborted the failover (%s %s); the target kept its old primary %s", e.Name, e.Payload, r.p.addr)
+			r.res.Summary = fmt.Sprintf("no replica can be promoted: the %ss aborted the failover (%s %s); the target kept its old primary %s", r.v.observer, e.Name, e.Payload, r.p.addr)
 			return nil, nil
 		case <-timer.C:
-			r.res.Summary = fmt.Sprintf("no promotion within %s of the fault: the sentinels saw %s; check their logs and SENTINEL REPLICAS %s", limit, orNone(pm.snapshot().String()), r.t.Sentinel.Master)
+			r.res.Summary = fmt.Sprintf("no promotion within %s of the fault: the %ss saw %s; %s", limit, r.v.observer, orNone(pm.snapshot().String()), r.v.stuckHint)
 			return nil, nil
 		case <-ctx.Done():
 			return nil, fmt.Errorf("drill stopped before the promotion: %w", ctx.Err())
@@ -344,19 +334,11 @@ func (r *run) restart() {
 	r.restarted = true
 	pid, err := r.p.restart()
 	if err != nil {
-		r.res.Warnings = append(r.res.Warnings, err.Error()+"; start it yourself so Sentinel makes it a replica")
+		r.res.Warnings = append(r.res.Warnings, err.Error()+"; start it yourself so "+r.v.keeper+" makes it a replica")
 		return
 	}
 	r.res.Outputs["old_primary_pid"] = fmt.Sprint(pid)
 	r.env.Logf("drill: restarted the old primary: %s %s (pid %d)", r.p.exe, r.p.config, pid)
-}
-
-func switchedTo(e event) string {
-	f := strings.Fields(e.Payload) // <master> <old ip> <old port> <new ip> <new port>
-	if len(f) < 5 {
-		return ""
-	}
-	return net.JoinHostPort(f[3], f[4])
 }
 
 func orNone(s string) string {

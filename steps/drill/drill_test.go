@@ -31,14 +31,20 @@ func checkFigures(t *testing.T, f *fixture, mode string, res runbook.Result) {
 	if mode != "failover" && (outInt(t, res, "first_write_ms") <= 0 || outInt(t, res, "outage_ms") <= 0 || outInt(t, res, "failed_writes") == 0) {
 		t.Errorf("figures %v: first write, outage and failed writes must be positive", res.Outputs)
 	}
+	checkAfter(t, f, res, f.tp.Primary.Addr(), f.tp.Replica.Addr())
+}
+
+// checkAfter asserts the canary's figures and the state a drill leaves:
+// the old primary a replica of the new one, no canary key left.
+func checkAfter(t *testing.T, f *fixture, res runbook.Result, old, nu string) {
+	t.Helper()
 	if acked := outInt(t, res, "acked_writes"); acked < 10 || outInt(t, res, "acked_lost") > acked {
 		t.Errorf("acked %d, lost %s", acked, res.Outputs["acked_lost"])
 	}
-	// The old primary is back, as a replica of the new one.
-	if r, m := role(t, f.tp.Primary.Addr(), f.tp.Password); r != "slave" || m != f.tp.Replica.Addr() {
-		t.Errorf("old primary: role %s of %s, want a replica of %s", r, m, f.tp.Replica.Addr())
+	if r, m := role(t, old, f.pw); r != "slave" || m != nu {
+		t.Errorf("old primary: role %s of %s, want a replica of %s", r, m, nu)
 	}
-	if n := canaryKeys(t, f.tp.Replica.Addr(), f.tp.Password); n != 0 {
+	if n := canaryKeys(t, nu, f.pw); n != 0 {
 		t.Errorf("%d canary keys left on the new primary", n)
 	}
 }

@@ -14,12 +14,14 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-// event is one Sentinel notification about the drilled master.
+// event is one step of the failover as a sentinel or a node reported
+// it: a Sentinel notification about the drilled master, or a change seen
+// in a node's CLUSTER NODES.
 type event struct {
-	At       time.Time
-	Sentinel string
-	Name     string // e.g. "+sdown"
-	Payload  string // e.g. "master mymaster 127.0.0.1 6379"
+	At      time.Time
+	From    string // the sentinel or node that reported it
+	Name    string // e.g. "+sdown"
+	Payload string // e.g. "master mymaster 127.0.0.1 6379"
 }
 
 // aboutMaster reports whether a payload concerns the master: it names it
@@ -82,11 +84,13 @@ func (w *watcher) read(ctx context.Context, addr, master string, ps *redis.PubSu
 			continue
 		}
 		select {
-		case w.events <- event{At: time.Now(), Sentinel: addr, Name: msg.Channel, Payload: msg.Payload}:
+		case w.events <- event{At: time.Now(), From: addr, Name: msg.Channel, Payload: msg.Payload}:
 		default: // nobody is reading: the drill is over
 		}
 	}
 }
+
+func (w *watcher) feed() <-chan event { return w.events }
 
 // close ends the subscriptions and waits for the readers.
 func (w *watcher) close() {

@@ -19,10 +19,13 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-// fixture is a sentinel target, with dns.record leading to its primary.
+// fixture is a sentinel target, with dns.record leading to its primary,
+// or a cluster target (cl).
 type fixture struct {
 	tp  *labtest.Topology
+	cl  *servers.Cluster
 	cfg *runbook.Config
+	pw  string
 
 	mu   sync.Mutex
 	logs []string
@@ -31,6 +34,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{tp: labtest.Sentinel(t)}
+	f.pw = f.tp.Password
 	// A primary restarted by the drill is not the topology's child.
 	t.Cleanup(func() { servers.KillStale(f.tp.Primary.Dir) })
 	zones := zone.NewStore()
@@ -52,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) env(mode string) *runbook.Env {
-	st := runbook.NewState(runbook.New(), "redis", "sentinel")
+	st := runbook.NewState(runbook.New(), "redis", f.cfg.Target.Kind)
 	return &runbook.Env{Config: f.cfg, State: &st, Operator: "alice", Options: map[string]string{"mode": mode},
 		Log: func(format string, args ...any) {
 			f.mu.Lock()
@@ -71,7 +75,7 @@ func (f *fixture) drill(t *testing.T, mode string) (runbook.Result, time.Duratio
 	f.mu.Lock()
 	for _, l := range f.logs {
 		t.Log(l)
-		if strings.Contains(l, f.tp.Password) {
+		if strings.Contains(l, f.pw) {
 			t.Errorf("a log line holds the password: %q", l)
 		}
 	}

@@ -7,25 +7,26 @@ import (
 	"time"
 )
 
-// pump reads the sentinels' events for the whole drill: it logs each new
+// pump reads the target's events for the whole drill: it logs each new
 // one as it arrives (the console shows the chain live), records the chain
 // and signals the promotion or an abort. Progress is reported by the
 // drill's own goroutine: report is not safe for concurrent use.
 type pump struct {
 	mu       sync.Mutex
 	chain    *chain
-	switched chan event // +switch-master
-	aborted  chan event // -failover-abort-no-good-slave
+	v        vocabulary
+	switched chan event // the promotion, e.g. +switch-master
+	aborted  chan event // no failover can happen, e.g. -failover-abort-no-good-slave
 }
 
-func startPump(ctx context.Context, w *watcher, t0 time.Time, logf func(string, ...any)) *pump {
-	p := &pump{chain: newChain(t0), switched: make(chan event, 1), aborted: make(chan event, 1)}
+func startPump(ctx context.Context, src source, v vocabulary, t0 time.Time, logf func(string, ...any)) *pump {
+	p := &pump{chain: newChain(t0), v: v, switched: make(chan event, 1), aborted: make(chan event, 1)}
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case e := <-w.events:
+			case e := <-src.feed():
 				p.take(e, t0, logf)
 			}
 		}
@@ -41,11 +42,11 @@ func (p *pump) take(e event, t0 time.Time, logf func(string, ...any)) {
 		return
 	}
 	at := e.At.Sub(t0).Seconds()
-	logf("sentinel %s: %s %s (+%.2fs)", e.Sentinel, e.Name, e.Payload, at)
+	logf("%s %s: %s %s (+%.2fs)", p.v.observer, e.From, e.Name, e.Payload, at)
 	switch {
-	case e.Name == "+switch-master":
+	case e.Name == p.v.promote:
 		signal(p.switched, e)
-	case strings.HasPrefix(e.Name, "-failover-abort-no-good"):
+	case p.v.abort != "" && strings.HasPrefix(e.Name, p.v.abort):
 		signal(p.aborted, e)
 	}
 }

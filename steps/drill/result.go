@@ -10,14 +10,14 @@ import (
 
 // figures fills the result from the event chain and the canary's writes.
 func (r *run) figures(ch chain, o outage, newPrimary string, resumed bool, lost, acked int) {
-	res, out := r.res, r.res.Outputs
-	detect, odown, promote := ch.since("+sdown"), ch.since("+odown"), ch.since("+switch-master")
+	res, out, v := r.res, r.res.Outputs, r.v
+	detect, promote := ch.since(v.detect), ch.since(v.promote)
 	out["mode"] = r.mode
 	out["old_primary"] = r.p.addr
 	out["new_primary"] = newPrimary
-	out["detection_ms"] = ms(detect)
-	out["odown_ms"] = ms(odown)
-	out["promotion_ms"] = ms(promote)
+	for _, m := range v.marks {
+		out[m.output] = ms(ch.since(m.event))
+	}
 	out["first_write_ms"] = ms(o.firstWrite)
 	out["outage_ms"] = ms(o.window)
 	out["acked_lost"] = strconv.Itoa(lost)
@@ -25,14 +25,14 @@ func (r *run) figures(ch chain, o outage, newPrimary string, resumed bool, lost,
 	out["failed_writes"] = strconv.Itoa(o.failed)
 	out["events"] = ch.String()
 
-	detection := runbook.Evidence{Name: "detection (+sdown of the primary)", Value: secs(detect), Want: "seen", OK: detect >= 0}
+	detection := runbook.Evidence{Name: "detection (" + v.detected + ")", Value: secs(detect), Want: "seen", OK: detect >= 0}
 	if r.mode == "failover" {
 		detection = runbook.Evidence{Name: "detection", Value: "not needed: the failover was asked for", OK: true}
 	}
 	res.Evidence = append(res.Evidence,
-		runbook.Evidence{Name: "sentinel events", Value: ch.String(), Want: "... → +switch-master", OK: promote >= 0},
+		runbook.Evidence{Name: v.events, Value: ch.String(), Want: "... → " + v.promote, OK: promote >= 0},
 		detection,
-		runbook.Evidence{Name: "promotion (+switch-master)", Value: secs(promote) + " → " + newPrimary, Want: "a replica promoted", OK: promote >= 0},
+		runbook.Evidence{Name: "promotion (" + v.promoted + ")", Value: secs(promote) + " → " + newPrimary, Want: "a replica promoted", OK: promote >= 0},
 		runbook.Evidence{Name: "client outage", Value: fmt.Sprintf("%s (%d writes failed)", secs(o.window), o.failed), OK: resumed},
 		runbook.Evidence{Name: "first write after the outage", Value: secs(o.firstWrite), Want: fmt.Sprintf("within %s of the promotion", r.d.Timing.resume()), OK: resumed},
 		runbook.Evidence{Name: "acknowledged writes lost", Value: fmt.Sprintf("%d of %d", lost, acked), Want: "0 (replication is asynchronous: a kill can lose the last few)", OK: lost == 0},
@@ -62,7 +62,7 @@ func (r *run) rejoined(took time.Duration, st replicaState, ok bool) {
 	case ok:
 	case r.mode == "kill" && !r.p.local:
 		// Expected: nothing here can start it again.
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("the old primary %s has not come back: start it (its process manager), and Sentinel will make it a replica", r.p.addr))
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("the old primary %s has not come back: start it (its process manager), and %s will make it a replica", r.p.addr, r.v.keeper))
 	default:
 		r.res.OK = false
 		r.res.Summary += fmt.Sprintf("; the old primary %s did not rejoin as a replica within %s (%s)", r.p.addr, secs(took), st)

@@ -18,6 +18,7 @@ const queryTimeout = 3 * time.Second
 
 // topology is what the sentinels say about the master before the drill.
 type topology struct {
+	t               runbook.Target
 	sentinel        string // the sentinel that answered
 	primary         string // host:port
 	downAfter       time.Duration
@@ -77,7 +78,7 @@ func askTopology(ctx context.Context, t runbook.Target, addr string) (topology, 
 	if err != nil {
 		return topology{}, errors.New(probes.Explain(err))
 	}
-	tp := topology{sentinel: addr, primary: net.JoinHostPort(m["ip"], m["port"]),
+	tp := topology{t: t, sentinel: addr, primary: net.JoinHostPort(m["ip"], m["port"]),
 		downAfter: millis(m["down-after-milliseconds"]), failoverTimeout: millis(m["failover-timeout"])}
 	reps, err := c.Replicas(ctx, t.Sentinel.Master).Result()
 	if err != nil {

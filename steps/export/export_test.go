@@ -32,12 +32,14 @@ type world struct {
 
 func newWorld(t *testing.T, region, bucket string) *world {
 	t.Helper()
-	return newWorldOf(t, region, bucket, false)
+	return newWorldOf(t, region, bucket, "")
 }
 
 // newWorldOf is newWorld with the source an ElastiCache Serverless cache
-// when serverless is set, its exports split in 3 RDB objects.
-func newWorldOf(t *testing.T, region, bucket string, serverless bool) *world {
+// when shape is "serverless", its exports split in 3 RDB objects, or a
+// cluster-mode group of 3 shards (each snapshot of the one source) when
+// it is "cluster".
+func newWorldOf(t *testing.T, region, bucket, shape string) *world {
 	t.Helper()
 	labtest.AWSEnv(t)
 	src := labtest.Redis(t, labtest.WithPassword("src-pw"))
@@ -61,7 +63,14 @@ func newWorldOf(t *testing.T, region, bucket string, serverless bool) *world {
 		SnapshotDelay:  300 * time.Millisecond,
 	}
 	ep := runbook.Endpoint{Kind: "elasticache", URL: "redis://" + src.Addr(), ReplicationGroup: "lab-cache"}
-	if serverless {
+	switch shape {
+	case "cluster":
+		ac.PrimaryEndpoint, ac.ConfigurationEndpoint = "", src.Addr()
+		for _, slots := range []string{"0-5460", "5461-10922", "10923-16383"} {
+			ac.Shards = append(ac.Shards, awsstub.Shard{Slots: slots, Nodes: []string{src.Addr()}, Snapshot: ac.Snapshot})
+		}
+		ac.Snapshot = nil
+	case "serverless":
 		ac.ReplicationGroupID, ac.PrimaryEndpoint = "", ""
 		ac.Serverless = &awsstub.Serverless{Name: "lab-cache", Endpoint: src.Addr(), ExportParts: 3}
 		ep = runbook.Endpoint{Kind: runbook.KindServerless, URL: "rediss://" + src.Addr(), ServerlessCache: "lab-cache"}
@@ -179,7 +188,7 @@ func TestMissingPolicyParsing(t *testing.T) {
 // A serverless export writes several objects under the snapshot's name:
 // every one is found by listing, and a re-run exports nothing again.
 func TestExportServerless(t *testing.T) {
-	w := newWorldOf(t, "us-east-1", "lab-backups", true)
+	w := newWorldOf(t, "us-east-1", "lab-backups", "serverless")
 	name := w.env.State.Facts[runbook.SnapshotName]
 	p, err := (&Executor{}).Plan(context.Background(), w.env)
 	if err != nil || !strings.Contains(strings.Join(p.Calls, "\n"), "ExportServerlessCacheSnapshot ServerlessCacheSnapshotName="+name+" S3BucketName=lab-backups") {
@@ -218,5 +227,23 @@ func TestExportKey(t *testing.T) {
 		if got := exportKey("snap", key); got != want {
 			t.Errorf("exportKey(snap, %q) = %v", key, got)
 		}
+	}
+}
+
+// A cluster-mode snapshot is exported as one object per shard, all waited
+// for.
+func TestExportClusterShards(t *testing.T) {
+	w := newWorldOf(t, "us-east-1", "lab-backups", "cluster")
+	name := w.env.State.Facts[runbook.SnapshotName]
+	p, err := (&Executor{}).Plan(context.Background(), w.env)
+	if err != nil || !strings.Contains(p.Summary, "wait for 3 object(s)") {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	res, err := run(t, w.env)
+	if err != nil || !res.OK {
+		t.Fatalf("export: %+v, %v", res, err)
+	}
+	if want := fmt.Sprintf("%[1]s-0001.rdb,%[1]s-0002.rdb,%[1]s-0003.rdb", name); res.Outputs["keys"] != want {
+		t.Fatalf("keys %q, want %q", res.Outputs["keys"], want)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/steps/livesync/keycopy"
 )
 
 // batch is keys of one database found by a pass, for a worker.
@@ -74,7 +76,7 @@ func (s *Sync) apply(db int, keys []string, prune bool) {
 	if err == nil || s.ctx.Err() != nil {
 		return
 	}
-	var refused *refusal
+	var refused *keycopy.Refusal
 	if errors.As(err, &refused) {
 		s.fail(err)
 		return
@@ -87,56 +89,14 @@ func (s *Sync) apply(db int, keys []string, prune bool) {
 	}
 }
 
-// refusal is an error reply of the target to a write: not transient.
-type refusal struct{ err error }
-
-func (r *refusal) Error() string { return r.err.Error() }
-
-// copy reads keys with DUMP and PTTL in one MULTI (so value and TTL are
-// of the same moment) and writes them with RESTORE ... REPLACE, with the
-// expiry as an absolute time (ABSTTL), or DEL for keys that are gone.
+// copy copies a batch with the keycopy copier and counts what it wrote.
 func (s *Sync) copy(db int, keys []string) error {
 	ctx, cancel := s.call()
 	defer cancel()
-	dumps := make([]*redis.StringCmd, len(keys))
-	ttls := make([]*redis.Cmd, len(keys))
-	_, err := s.src.db(db).TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			dumps[i] = p.Dump(ctx, k)
-			ttls[i] = p.Do(ctx, "PTTL", k)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("DUMP on the source db%d: %w", db, err)
-	}
-	now := time.Now().UnixMilli()
-	writes := make([]redis.Cmder, len(keys))
-	restores, dels := 0, 0
-	_, err = s.dst.db(db).Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			payload, err := dumps[i].Result()
-			if errors.Is(err, redis.Nil) {
-				writes[i] = p.Del(ctx, k)
-				dels++
-				continue
-			}
-			switch ttl, _ := ttls[i].Int64(); {
-			case ttl >= 0:
-				writes[i] = p.Do(ctx, "RESTORE", k, now+ttl, payload, "REPLACE", "ABSTTL")
-			default:
-				writes[i] = p.Do(ctx, "RESTORE", k, 0, payload, "REPLACE")
-			}
-			restores++
-		}
-		return nil
-	})
-	if err != nil {
-		return targetError(err, writes, keys, db)
-	}
-	s.copied.Add(int64(restores))
-	s.deleted.Add(int64(dels))
-	return nil
+	n, err := keycopy.Copy(ctx, s.src.db(db), s.dst.db(db), db, keys)
+	s.copied.Add(n.Restored)
+	s.deleted.Add(n.Deleted)
+	return err
 }
 
 // prune deletes on the target the keys the source no longer holds (their
@@ -165,20 +125,8 @@ func (s *Sync) prune(db int, keys []string) error {
 	}
 	del := s.dst.db(db).Del(ctx, gone...)
 	if err := del.Err(); err != nil {
-		return targetError(err, []redis.Cmder{del}, gone, db)
+		return keycopy.TargetError(err, []redis.Cmder{del}, gone, db)
 	}
 	s.deleted.Add(int64(len(gone)))
 	return nil
-}
-
-// targetError names the key whose write the target refused, or passes on
-// a failure of the connection.
-func targetError(err error, cmds []redis.Cmder, keys []string, db int) error {
-	for i, c := range cmds {
-		var re redis.Error
-		if c != nil && errors.As(c.Err(), &re) {
-			return &refusal{fmt.Errorf("the target refused %s of %q in db%d: %v", c.Name(), keys[i], db, re)}
-		}
-	}
-	return fmt.Errorf("writing to the target db%d: %w", db, err)
 }

@@ -60,7 +60,6 @@ type clusterLoad struct {
 	srcs    []source
 	moving  []string
 	warning []string
-	keys    map[string]int64 // db0 keys per primary at the start
 }
 
 // prepareCluster reads the slot map and probes every primary; nothing is
@@ -102,8 +101,7 @@ func prepareCluster(ctx context.Context, cl Cluster, files []string, sums []*rdb
 // probe probes every primary: the lowest RDB version among them is what
 // the payloads are stamped with; keys are summed; slot migrations listed.
 func (p *clusterLoad) probe(ctx context.Context) error {
-	keys := map[int]int64{}
-	p.keys = map[string]int64{}
+	keys, perNode := map[int]int64{}, map[string]int64{}
 	for _, a := range p.addrs {
 		c := p.cl.Client(a)
 		t, err := Probe(ctx, c)
@@ -116,7 +114,7 @@ func (p *clusterLoad) probe(ctx context.Context) error {
 			return fmt.Errorf("%s (the node serving slots %s); nothing was written", err, p.slots.of(a))
 		}
 		p.moving = append(p.moving, mv...)
-		p.keys[a] = t.Keys[0]
+		perNode[a] = t.Keys[0]
 		for db, n := range t.Keys {
 			keys[db] += n
 		}
@@ -124,7 +122,7 @@ func (p *clusterLoad) probe(ctx context.Context) error {
 			p.t = t
 		}
 	}
-	p.t.Keys, p.t.Addr = keys, p.cl.Seed
+	p.t.Keys, p.t.Addr, p.t.PerNode = keys, p.cl.Seed, perNode
 	return nil
 }
 

@@ -3,6 +3,8 @@ package load
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +54,9 @@ func readSettings(env *runbook.Env) (settings, error) {
 	return s, nil
 }
 
+// resumedWarning is the plan's word on a load run again after a failure.
+const resumedWarning = "The previous load did not finish: this run overwrites what it wrote (RESTORE REPLACE), so it converges."
+
 // primary is the address to load into: the current primary of a sentinel
 // target, else the target URL's (a cluster's seed node).
 func primary(ctx context.Context, cfg *runbook.Config) (string, error) {
@@ -60,8 +65,9 @@ func primary(ctx context.Context, cfg *runbook.Config) (string, error) {
 
 func isCluster(cfg *runbook.Config) bool { return cfg.Target.Kind == "cluster" }
 
-func control(cfg *runbook.Config, addr string) *redis.Client {
-	return probes.Client(cfg.Target.Endpoint, "load", probes.Addr(addr), probes.ConfigDir(cfg.Dir), probes.Timeout(10*time.Second))
+func control(cfg *runbook.Config, addr string, more ...probes.Option) *redis.Client {
+	opts := append([]probes.Option{probes.Addr(addr), probes.ConfigDir(cfg.Dir), probes.Timeout(10 * time.Second)}, more...)
+	return probes.Client(cfg.Target.Endpoint, "load", opts...)
 }
 
 // Plan lists the passes and commands; the operator types the target
@@ -70,6 +76,13 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 	s, err := readSettings(env)
 	if err != nil {
 		return runbook.Plan{}, err
+	}
+	if scanCopy(env) {
+		addr, err := primary(ctx, env.Config)
+		if err != nil {
+			return runbook.Plan{}, err
+		}
+		return e.planScan(env, s, addr)
 	}
 	files, err := snapshot.Files(env)
 	if err != nil {
@@ -109,7 +122,7 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 		"keys whose type the target's version cannot RESTORE: DEL, then RPUSH/SADD/ZADD/HSET/XADD/XGROUP in batches of 1000, then PEXPIREAT",
 		"FUNCTION LOAD for each function library in the file")
 	if s.resumed {
-		p.Warnings = append(p.Warnings, "The previous load did not finish: this run overwrites what it wrote (RESTORE REPLACE), so it converges.")
+		p.Warnings = append(p.Warnings, resumedWarning)
 	}
 	return p, nil
 }
@@ -126,6 +139,13 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	s, err := readSettings(env)
 	if err != nil {
 		return runbook.Result{}, err
+	}
+	if scanCopy(env) {
+		addr, err := primary(ctx, env.Config)
+		if err != nil {
+			return runbook.Result{}, err
+		}
+		return e.runScan(ctx, env, s, addr, report)
 	}
 	files, err := snapshot.Files(env)
 	if err != nil {
@@ -243,8 +263,12 @@ func loadResult(st *Stats, addr string) runbook.Result {
 }
 
 // Verify compares the target's keys per db with what the files hold now
-// (keys expired since are not expected), within thresholds.parity_tolerance.
+// (keys expired since are not expected), or with the source's for a copy
+// of the live source, within thresholds.parity_tolerance.
 func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
+	if scanCopy(env) {
+		return verifyScan(ctx, env)
+	}
 	files, err := snapshot.Files(env)
 	if err != nil {
 		return runbook.Result{}, err
@@ -259,26 +283,52 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 			want[d.DB] += d.Loadable()
 		}
 	}
-	addr, err := primary(ctx, env.Config)
+	t, err := probeTarget(ctx, env.Config)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	t, rows, err := probeTarget(ctx, env.Config, addr)
-	if err != nil {
-		return runbook.Result{}, err
+	res := keysResult(want, t, env.Config.Thresholds.ParityTolerance, "the file")
+	for _, a := range slices.Sorted(maps.Keys(t.PerNode)) {
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "keys on " + a, Value: strconv.FormatInt(t.PerNode[a], 10), OK: true})
 	}
-	tol := env.Config.Thresholds.ParityTolerance
-	res := runbook.Result{OK: true, Evidence: rows}
+	return res, nil
+}
+
+// probeTarget probes the target's primary, or every primary of a cluster
+// (keys summed).
+func probeTarget(ctx context.Context, cfg *runbook.Config) (*Target, error) {
+	addr, err := primary(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if isCluster(cfg) {
+		o := &Options{}
+		o.norm()
+		p, err := prepareCluster(ctx, clusterOf(cfg, addr), nil, nil, o)
+		if err != nil {
+			return nil, err
+		}
+		return p.t, nil
+	}
+	c := control(cfg, addr)
+	defer c.Close()
+	return Probe(ctx, c)
+}
+
+// keysResult compares the target's keys per db with want, what from
+// ("the file", "the source") holds, within the tolerance.
+func keysResult(want map[int]int64, t *Target, tol float64, from string) runbook.Result {
+	res := runbook.Result{OK: true}
 	for _, db := range sortedDBs(want) {
 		have := t.Keys[db]
 		ok := float64(want[db]-have) <= tol*float64(want[db])
 		res.OK = res.OK && ok
 		res.Evidence = append(res.Evidence, runbook.Evidence{Name: fmt.Sprintf("db%d keys", db),
-			Value: strconv.FormatInt(have, 10), Want: fmt.Sprintf(">= %d (file: %d, tolerance %g)", want[db]-int64(tol*float64(want[db])), want[db], tol), OK: ok})
+			Value: strconv.FormatInt(have, 10), Want: fmt.Sprintf(">= %d (%s: %d, tolerance %g)", want[db]-int64(tol*float64(want[db])), strings.TrimPrefix(from, "the "), want[db], tol), OK: ok})
 	}
-	res.Summary = fmt.Sprintf("the target %s holds the file's keys", addr)
+	res.Summary = fmt.Sprintf("the target %s holds %s's keys", t.Addr, from)
 	if !res.OK {
-		res.Summary = fmt.Sprintf("the target %s is missing keys the file holds; re-run migrate.load with existing=replace", addr)
+		res.Summary = fmt.Sprintf("the target %s is missing keys %s holds; re-run migrate.load with existing=replace", t.Addr, from)
 	}
-	return res, nil
+	return res
 }

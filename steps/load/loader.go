@@ -128,21 +128,8 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 			dbs = append(dbs, o.mapDB(d.DB))
 		}
 	}
-	if busy := t.Busy(dbs); len(busy) > 0 {
-		switch o.Existing {
-		case Refuse:
-			return nil, &NotEmptyError{Addr: t.Addr, Busy: busy}
-		case Flush:
-			// ASYNC: the keys are gone at once and freed in the background,
-			// so a big target does not block past the client's timeout.
-			o.Logf("FLUSHALL ASYNC on %s (it held %s)", t.Addr, strings.Join(busy, ", "))
-			fctx, cancel := context.WithTimeout(ctx, time.Minute)
-			err := control.FlushAllAsync(fctx).Err()
-			cancel()
-			if err != nil {
-				return nil, fmt.Errorf("FLUSHALL on the target %s failed: %s", t.Addr, probes.Explain(err))
-			}
-		}
+	if err := prepare(ctx, control, t, dbs, o.Existing, o.Logf); err != nil {
+		return nil, err
 	}
 	to := routing{addrs: []string{t.Addr}, opt: func(string) *redis.Options { return control.Options() }}
 	st, err := stream(ctx, to, []source{{path, sum}}, t, &o)
@@ -151,6 +138,29 @@ func Load(ctx context.Context, control *redis.Client, path string, sum *rdb.Summ
 		st.Warnings = append(slices.Clip(sum.Warnings), st.Warnings...)
 	}
 	return st, err
+}
+
+// prepare applies existing (refuse, replace, flush) to the databases dbs
+// the load writes, before anything is written.
+func prepare(ctx context.Context, control *redis.Client, t *Target, dbs []int, existing string, logf func(string, ...any)) error {
+	busy := t.Busy(dbs)
+	if len(busy) == 0 {
+		return nil
+	}
+	switch existing {
+	case Refuse:
+		return &NotEmptyError{Addr: t.Addr, Busy: busy}
+	case Flush:
+		// ASYNC: the keys are gone at once and freed in the background,
+		// so a big target does not block past the client's timeout.
+		logf("FLUSHALL ASYNC on %s (it held %s)", t.Addr, strings.Join(busy, ", "))
+		fctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := control.FlushAllAsync(fctx).Err(); err != nil {
+			return fmt.Errorf("FLUSHALL on the target %s failed: %s", t.Addr, probes.Explain(err))
+		}
+	}
+	return nil
 }
 
 // File verifies the RDB file at path (structure, the compact encodings

@@ -19,11 +19,16 @@ import (
 // callTimeout bounds each ElastiCache API call.
 const callTimeout = 20 * time.Second
 
-func (e *Executor) planElastiCache(cfg *runbook.Config) runbook.Plan {
+func (e *Executor) planElastiCache(env *runbook.Env) runbook.Plan {
+	cfg := env.Config
 	group := cfg.Source.ReplicationGroup
 	name := Name(group, e.now())
+	summary := fmt.Sprintf("Snapshot replication group %s as %s and wait until it is available", group, name)
+	if n, err := strconv.Atoi(env.Fact(runbook.DiscoverShards)); err == nil && n > 1 {
+		summary += fmt.Sprintf(", one RDB for each of its %d shards", n)
+	}
 	return runbook.Plan{
-		Summary:  fmt.Sprintf("Snapshot replication group %s as %s and wait until it is available", group, name),
+		Summary:  summary,
 		Resource: group,
 		Calls: []string{
 			fmt.Sprintf("elasticache:CreateSnapshot ReplicationGroupId=%s SnapshotName=%s (the minute of the run; an existing snapshot of that name is reused)", group, name),
@@ -33,73 +38,36 @@ func (e *Executor) planElastiCache(cfg *runbook.Config) runbook.Plan {
 	}
 }
 
-func (e *Executor) runElastiCache(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
-	cfg := env.Config
-	api, err := probes.NewElastiCache(ctx, cfg.AWS)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	group := cfg.Source.ReplicationGroup
-	name := Name(group, e.now())
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	_, err = api.CreateSnapshot(cctx, &elasticache.CreateSnapshotInput{ReplicationGroupId: aws.String(group), SnapshotName: aws.String(name)})
-	cancel()
-	var exists *types.SnapshotAlreadyExistsFault
-	switch {
-	case errors.As(err, &exists):
-		env.Logf("snapshot %s already exists: waiting for it instead of taking another", name)
-	case err != nil:
-		return runbook.Result{}, awsErr("CreateSnapshot", err)
-	default:
-		env.Logf("CreateSnapshot %s of replication group %s requested", name, group)
-	}
-	snap, err := e.waitAvailable(ctx, api, name, report)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	env.Logf("snapshot %s is available", name)
-	return snapshotResult(snap), nil
-}
-
-// waitAvailable polls DescribeSnapshots until the snapshot is available.
-func (e *Executor) waitAvailable(ctx context.Context, api *elasticache.Client, name string, report func(runbook.Progress)) (types.Snapshot, error) {
-	start := time.Now()
-	tick := time.NewTicker(e.poll())
-	defer tick.Stop()
-	for {
-		snap, err := describe(ctx, api, name)
-		if err != nil {
-			return types.Snapshot{}, err
-		}
-		status := aws.ToString(snap.SnapshotStatus)
-		elapsed := time.Since(start)
-		report(runbook.Progress{Done: int64(elapsed.Seconds()), Unit: "seconds", Message: fmt.Sprintf("snapshot %s is %s", name, status)})
-		switch status {
-		case "available":
-			return snap, nil
-		case "failed", "deleted", "deleting":
-			return types.Snapshot{}, fmt.Errorf("snapshot %s ended in status %s: look at the replication group's events in the ElastiCache console, then re-run migrate.snapshot", name, status)
-		}
-		select {
-		case <-ctx.Done():
-			return types.Snapshot{}, fmt.Errorf("stopped waiting for snapshot %s (status %s after %s): %w", name, status, elapsed.Round(time.Second), ctx.Err())
-		case <-tick.C:
-		}
+// groupKind snapshots a replication group (CreateSnapshot, DescribeSnapshots).
+func groupKind(api *elasticache.Client, group string) kind {
+	return kind{
+		id: group, owner: "replication group", what: "snapshot", of: group,
+		events: "the replication group's events", createOp: "CreateSnapshot",
+		create: func(ctx context.Context, name string) error {
+			_, err := api.CreateSnapshot(ctx, &elasticache.CreateSnapshotInput{ReplicationGroupId: aws.String(group), SnapshotName: aws.String(name)})
+			return err
+		},
+		taken: func(err error) bool {
+			var exists *types.SnapshotAlreadyExistsFault
+			return errors.As(err, &exists)
+		},
+		describe: func(ctx context.Context, name string) (shot, error) {
+			s, err := describeOne(ctx, "DescribeSnapshots", name, func(ctx context.Context) (*elasticache.DescribeSnapshotsOutput, error) {
+				return api.DescribeSnapshots(ctx, &elasticache.DescribeSnapshotsInput{SnapshotName: aws.String(name)})
+			}, groupSnapshots)
+			if err != nil {
+				return shot{}, err
+			}
+			return shot{status: aws.ToString(s.SnapshotStatus), result: snapshotResult(s)}, nil
+		},
+		names: func(ctx context.Context) ([]string, error) {
+			p := elasticache.NewDescribeSnapshotsPaginator(api, &elasticache.DescribeSnapshotsInput{ReplicationGroupId: aws.String(group)})
+			return allNames(ctx, "DescribeSnapshots", p, groupSnapshots, func(s types.Snapshot) *string { return s.SnapshotName })
+		},
 	}
 }
 
-func describe(ctx context.Context, api *elasticache.Client, name string) (types.Snapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	out, err := api.DescribeSnapshots(ctx, &elasticache.DescribeSnapshotsInput{SnapshotName: aws.String(name)})
-	if err != nil {
-		return types.Snapshot{}, awsErr("DescribeSnapshots", err)
-	}
-	if len(out.Snapshots) == 0 {
-		return types.Snapshot{}, fmt.Errorf("ElastiCache DescribeSnapshots: snapshot %s is not listed", name)
-	}
-	return out.Snapshots[0], nil
-}
+func groupSnapshots(out *elasticache.DescribeSnapshotsOutput) []types.Snapshot { return out.Snapshots }
 
 func snapshotResult(s types.Snapshot) runbook.Result {
 	name := aws.ToString(s.SnapshotName)
@@ -145,52 +113,6 @@ func Shards(s types.Snapshot) int {
 	return max(1, len(groups))
 }
 
-func (e *Executor) verifyElastiCache(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	api, err := probes.NewElastiCache(ctx, env.Config.AWS)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	name := env.Fact(runbook.SnapshotName)
-	if name == "" {
-		if name, err = latest(ctx, api, env.Config.Source.ReplicationGroup); err != nil {
-			return runbook.Result{}, err
-		}
-	}
-	if name == "" {
-		return runbook.Result{Summary: "no cutover snapshot of " + env.Config.Source.ReplicationGroup + " exists; run migrate.snapshot"}, nil
-	}
-	snap, err := describe(ctx, api, name)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	res := snapshotResult(snap)
-	if st := aws.ToString(snap.SnapshotStatus); st != "available" {
-		res.OK = false
-		res.Summary = fmt.Sprintf("snapshot %s is %s, not available", name, st)
-		res.Evidence[1].OK = false
-		res.Outputs = nil
-	}
-	return res, nil
-}
-
-// latest names the newest snapshot this tool made of the group, or "".
-func latest(ctx context.Context, api *elasticache.Client, group string) (string, error) {
-	var names []string
-	p := elasticache.NewDescribeSnapshotsPaginator(api, &elasticache.DescribeSnapshotsInput{ReplicationGroupId: aws.String(group)})
-	for p.HasMorePages() {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		out, err := p.NextPage(cctx)
-		cancel()
-		if err != nil {
-			return "", awsErr("DescribeSnapshots", err)
-		}
-		for _, s := range out.Snapshots {
-			names = append(names, aws.ToString(s.SnapshotName))
-		}
-	}
-	return newest(group, names), nil
-}
-
 // awsErr is one line naming the call and what AWS said.
 func awsErr(op string, err error) error {
 	return probes.AWSCallError("ElastiCache", op, err, callTimeout)
@@ -201,4 +123,17 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// allShards refuses a snapshot that holds fewer shards than
+// inventory.discover found in the group: its export would miss their
+// keys.
+func allShards(env *runbook.Env, res runbook.Result) error {
+	want, err := strconv.Atoi(env.Fact(runbook.DiscoverShards))
+	got, gerr := strconv.Atoi(res.Outputs[runbook.SnapshotShards.Name])
+	if err != nil || gerr != nil || got >= want {
+		return nil
+	}
+	return fmt.Errorf("snapshot %s holds %d shard(s), but replication group %s has %d (inventory.discover): re-run inventory.discover if the group was resharded, then migrate.snapshot",
+		res.Outputs[runbook.SnapshotName.Name], got, env.Config.Source.ReplicationGroup, want)
 }

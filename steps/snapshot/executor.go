@@ -50,7 +50,7 @@ func (e *Executor) poll() time.Duration {
 func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, error) {
 	switch env.Config.Source.Kind {
 	case runbook.KindElastiCache:
-		return e.planElastiCache(env.Config), nil
+		return e.planElastiCache(env), nil
 	case runbook.KindServerless:
 		return e.planServerless(env.Config), nil
 	}
@@ -59,22 +59,16 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 
 // Run takes the snapshot.
 func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
-	switch env.Config.Source.Kind {
-	case runbook.KindElastiCache:
-		return e.runElastiCache(ctx, env, report)
-	case runbook.KindServerless:
-		return e.runServerless(ctx, env, report)
+	if env.Config.Source.ElastiCache() {
+		return e.runManaged(ctx, env, report)
 	}
 	return e.runSelfManaged(ctx, env, report)
 }
 
 // Verify re-checks that the snapshot exists and is usable.
 func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	switch env.Config.Source.Kind {
-	case runbook.KindElastiCache:
-		return e.verifyElastiCache(ctx, env)
-	case runbook.KindServerless:
-		return e.verifyServerless(ctx, env)
+	if env.Config.Source.ElastiCache() {
+		return e.verifyManaged(ctx, env)
 	}
 	return e.verifySelfManaged(ctx, env)
 }
@@ -103,7 +97,10 @@ func Files(env *runbook.Env) ([]string, error) {
 			return []string{f}, nil
 		}
 	}
-	if env.Config.Source.ElastiCache() {
+	switch {
+	case env.Config.Source.Serverless():
+		return nil, errors.New("no RDB file has been downloaded yet: run migrate.download first, or, when the snapshot cannot be exported, skip migrate.export and migrate.download saying why: migrate.load then copies the live cache with SCAN + DUMP/RESTORE")
+	case env.Config.Source.ElastiCache():
 		return nil, errors.New("no RDB file has been downloaded yet: run migrate.download first")
 	}
 	return nil, errors.New("no RDB file yet: run migrate.snapshot first")

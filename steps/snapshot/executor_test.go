@@ -80,10 +80,16 @@ func TestSelfManagedSnapshotSourceDown(t *testing.T) {
 }
 
 func stub(t *testing.T, snap func(context.Context, io.Writer) error) *awsstub.Server {
+	return startStub(t, awsstub.Config{ReplicationGroupID: "lab-cache", PrimaryEndpoint: "source.lab.internal:6379", Snapshot: snap})
+}
+
+// startStub starts the stand-in for cfg's source, its snapshots taking 200ms.
+func startStub(t *testing.T, cfg awsstub.Config) *awsstub.Server {
 	labtest.AWSEnv(t)
-	s, err := awsstub.Start(awsstub.Config{ReplicationGroupID: "lab-cache", PrimaryEndpoint: "source.lab.internal:6379",
-		Snapshot: snap, Info: func(context.Context) (string, error) { return "", nil }, Zones: zone.NewStore(),
-		SnapshotDelay: 200 * time.Millisecond})
+	cfg.Info = func(context.Context) (string, error) { return "", nil }
+	cfg.Zones = zone.NewStore()
+	cfg.SnapshotDelay = 200 * time.Millisecond
+	s, err := awsstub.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,30 +106,41 @@ func TestElastiCacheSnapshot(t *testing.T) {
 	})
 	env := testEnv(t, runbook.Endpoint{Kind: "elasticache", URL: "redis://source.lab.internal:6379", ReplicationGroup: "lab-cache"},
 		runbook.AWS{Region: "us-east-1", Endpoint: s.URL()})
+	managedSnapshot(t, env, "SnapshotName=cutover-lab-cache-20261125-1740")
+}
+
+// managedSnapshot takes an ElastiCache snapshot of lab-cache through env's
+// stand-in at a fixed minute: the plan names the call (wantCall), verify
+// finds nothing before, the run shows the snapshot creating, a second run in
+// the same minute reuses it and verify then finds it. It returns the first
+// run's result.
+func managedSnapshot(t *testing.T, env *runbook.Env, wantCall string) runbook.Result {
+	t.Helper()
 	at := time.Date(2026, 11, 25, 17, 40, 12, 0, time.UTC)
 	e := &Executor{Poll: 50 * time.Millisecond, Now: func() time.Time { return at }}
 	p, err := e.Plan(context.Background(), env)
-	if err != nil || p.Resource != "lab-cache" || !strings.Contains(p.Calls[0], "SnapshotName=cutover-lab-cache-20261125-1740") {
+	if err != nil || p.Resource != "lab-cache" || !strings.Contains(p.Calls[0], wantCall) {
 		t.Fatalf("plan %+v, %v", p, err)
 	}
 	if v, err := e.Verify(context.Background(), env); err != nil || v.OK {
 		t.Fatalf("verify before any snapshot: %+v, %v", v, err)
 	}
 	var seen []string
-	res, err := e.Run(context.Background(), env, func(p runbook.Progress) { seen = append(seen, p.Message) })
-	if err != nil || !res.OK || res.Outputs["name"] != "cutover-lab-cache-20261125-1740" || res.Outputs["shards"] != "1" {
-		t.Fatalf("run: %+v, %v", res, err)
+	first, err := e.Run(context.Background(), env, func(p runbook.Progress) { seen = append(seen, p.Message) })
+	if err != nil || !first.OK || first.Outputs["name"] != "cutover-lab-cache-20261125-1740" || first.Outputs["shards"] != "1" {
+		t.Fatalf("run: %+v, %v", first, err)
 	}
 	if !strings.Contains(strings.Join(seen, "\n"), "is creating") {
 		t.Fatalf("progress never showed the snapshot creating: %q", seen)
 	}
 	// The same minute again: the existing snapshot is reused.
-	if res, err = e.Run(context.Background(), env, func(runbook.Progress) {}); err != nil || !res.OK {
+	if res, err := e.Run(context.Background(), env, func(runbook.Progress) {}); err != nil || !res.OK {
 		t.Fatalf("re-run: %+v, %v", res, err)
 	}
 	if v, err := e.Verify(context.Background(), env); err != nil || !v.OK || v.Outputs["name"] != "cutover-lab-cache-20261125-1740" {
 		t.Fatalf("verify finds the newest cutover snapshot: %+v, %v", v, err)
 	}
+	return first
 }
 
 func TestElastiCacheSnapshotFails(t *testing.T) {
@@ -138,5 +155,46 @@ func TestElastiCacheSnapshotFails(t *testing.T) {
 	_, err = (&Executor{}).Run(context.Background(), env, func(runbook.Progress) {})
 	if err == nil || !strings.Contains(err.Error(), "ReplicationGroupNotFoundFault") {
 		t.Fatalf("want the not-found fault, got %v", err)
+	}
+}
+
+// A cluster-mode group's snapshot holds every shard; one that holds fewer
+// than inventory.discover found is refused.
+func TestElastiCacheSnapshotAllShards(t *testing.T) {
+	r := labtest.Redis(t)
+	labtest.Fill(t, r, 10)
+	rdb := func(ctx context.Context, w io.Writer) error {
+		_, err := replication.Replicate(ctx, r.Addr(), "", w, nil)
+		return err
+	}
+	labtest.AWSEnv(t)
+	s, err := awsstub.Start(awsstub.Config{ReplicationGroupID: "lab-cache", ConfigurationEndpoint: "clustercfg.lab.internal:6379",
+		Shards: []awsstub.Shard{
+			{Slots: "0-5460", Nodes: []string{"127.0.0.1:7001"}, Snapshot: rdb},
+			{Slots: "5461-10922", Nodes: []string{"127.0.0.1:7002"}, Snapshot: rdb},
+			{Slots: "10923-16383", Nodes: []string{"127.0.0.1:7003"}, Snapshot: rdb},
+		},
+		Info: func(context.Context) (string, error) { return "", nil }, Zones: zone.NewStore(), SnapshotDelay: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	env := testEnv(t, runbook.Endpoint{Kind: "elasticache", URL: "redis://clustercfg.lab.internal:6379", ReplicationGroup: "lab-cache"},
+		runbook.AWS{Region: "us-east-1", Endpoint: s.URL()})
+	env.State.Facts[runbook.DiscoverShards] = "3"
+	e := &Executor{Poll: 50 * time.Millisecond}
+	if p, err := e.Plan(context.Background(), env); err != nil || !strings.Contains(p.Summary, "one RDB for each of its 3 shards") {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	res, err := e.Run(context.Background(), env, func(runbook.Progress) {})
+	if err != nil || !res.OK || res.Outputs["shards"] != "3" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+
+	env.State.Facts[runbook.DiscoverShards] = "4"
+	e.Now = func() time.Time { return time.Now().Add(time.Hour) } // another snapshot name
+	_, err = e.Run(context.Background(), env, func(runbook.Progress) {})
+	if err == nil || !strings.Contains(err.Error(), "holds 3 shard(s), but replication group lab-cache has 4") {
+		t.Fatalf("want a refusal of a snapshot missing a shard, got %v", err)
 	}
 }

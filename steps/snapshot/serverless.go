@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 
-	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -33,63 +31,38 @@ func (e *Executor) planServerless(cfg *runbook.Config) runbook.Plan {
 	}
 }
 
-func (e *Executor) runServerless(ctx context.Context, env *runbook.Env, report func(runbook.Progress)) (runbook.Result, error) {
-	cfg := env.Config
-	api, err := probes.NewElastiCache(ctx, cfg.AWS)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	cache := cfg.Source.ServerlessCache
-	name := Name(cache, e.now())
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	_, err = api.CreateServerlessCacheSnapshot(cctx, &elasticache.CreateServerlessCacheSnapshotInput{ServerlessCacheName: aws.String(cache), ServerlessCacheSnapshotName: aws.String(name)})
-	cancel()
-	var exists *types.ServerlessCacheSnapshotAlreadyExistsFault
-	switch {
-	case errors.As(err, &exists):
-		env.Logf("serverless snapshot %s already exists: waiting for it instead of taking another", name)
-	case err != nil:
-		return runbook.Result{}, awsErr("CreateServerlessCacheSnapshot", err)
-	default:
-		env.Logf("CreateServerlessCacheSnapshot %s of serverless cache %s requested", name, cache)
-	}
-	start := time.Now()
-	tick := time.NewTicker(e.poll())
-	defer tick.Stop()
-	for {
-		snap, err := describeServerless(ctx, api, name)
-		if err != nil {
-			return runbook.Result{}, err
-		}
-		status := aws.ToString(snap.Status)
-		elapsed := time.Since(start)
-		report(runbook.Progress{Done: int64(elapsed.Seconds()), Unit: "seconds", Message: fmt.Sprintf("serverless snapshot %s is %s", name, status)})
-		switch status {
-		case "available":
-			env.Logf("serverless snapshot %s is available", name)
-			return serverlessResult(snap), nil
-		case "failed", "deleted", "deleting":
-			return runbook.Result{}, fmt.Errorf("serverless snapshot %s ended in status %s: look at the cache's events in the ElastiCache console, then re-run migrate.snapshot", name, status)
-		}
-		select {
-		case <-ctx.Done():
-			return runbook.Result{}, fmt.Errorf("stopped waiting for serverless snapshot %s (status %s after %s): %w", name, status, elapsed.Round(time.Second), ctx.Err())
-		case <-tick.C:
-		}
+// serverlessKind snapshots a serverless cache (CreateServerlessCacheSnapshot,
+// DescribeServerlessCacheSnapshots).
+func serverlessKind(api *elasticache.Client, cache string) kind {
+	return kind{
+		id: cache, owner: "serverless cache", what: "serverless snapshot", of: "serverless cache " + cache,
+		events: "the cache's events", createOp: "CreateServerlessCacheSnapshot",
+		create: func(ctx context.Context, name string) error {
+			_, err := api.CreateServerlessCacheSnapshot(ctx, &elasticache.CreateServerlessCacheSnapshotInput{ServerlessCacheName: aws.String(cache), ServerlessCacheSnapshotName: aws.String(name)})
+			return err
+		},
+		taken: func(err error) bool {
+			var exists *types.ServerlessCacheSnapshotAlreadyExistsFault
+			return errors.As(err, &exists)
+		},
+		describe: func(ctx context.Context, name string) (shot, error) {
+			s, err := describeOne(ctx, "DescribeServerlessCacheSnapshots", name, func(ctx context.Context) (*elasticache.DescribeServerlessCacheSnapshotsOutput, error) {
+				return api.DescribeServerlessCacheSnapshots(ctx, &elasticache.DescribeServerlessCacheSnapshotsInput{ServerlessCacheSnapshotName: aws.String(name)})
+			}, serverlessSnapshots)
+			if err != nil {
+				return shot{}, err
+			}
+			return shot{status: aws.ToString(s.Status), result: serverlessResult(s)}, nil
+		},
+		names: func(ctx context.Context) ([]string, error) {
+			p := elasticache.NewDescribeServerlessCacheSnapshotsPaginator(api, &elasticache.DescribeServerlessCacheSnapshotsInput{ServerlessCacheName: aws.String(cache)})
+			return allNames(ctx, "DescribeServerlessCacheSnapshots", p, serverlessSnapshots, func(s types.ServerlessCacheSnapshot) *string { return s.ServerlessCacheSnapshotName })
+		},
 	}
 }
 
-func describeServerless(ctx context.Context, api *elasticache.Client, name string) (types.ServerlessCacheSnapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	out, err := api.DescribeServerlessCacheSnapshots(ctx, &elasticache.DescribeServerlessCacheSnapshotsInput{ServerlessCacheSnapshotName: aws.String(name)})
-	if err != nil {
-		return types.ServerlessCacheSnapshot{}, awsErr("DescribeServerlessCacheSnapshots", err)
-	}
-	if len(out.ServerlessCacheSnapshots) == 0 {
-		return types.ServerlessCacheSnapshot{}, fmt.Errorf("ElastiCache DescribeServerlessCacheSnapshots: snapshot %s is not listed", name)
-	}
-	return out.ServerlessCacheSnapshots[0], nil
+func serverlessSnapshots(out *elasticache.DescribeServerlessCacheSnapshotsOutput) []types.ServerlessCacheSnapshot {
+	return out.ServerlessCacheSnapshots
 }
 
 // serverlessResult records the snapshot; a serverless cache is one
@@ -119,52 +92,4 @@ func serverlessResult(s types.ServerlessCacheSnapshot) runbook.Result {
 		},
 		Outputs: outputs,
 	}
-}
-
-func (e *Executor) verifyServerless(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	api, err := probes.NewElastiCache(ctx, env.Config.AWS)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	cache := env.Config.Source.ServerlessCache
-	name := env.Fact(runbook.SnapshotName)
-	if name == "" {
-		if name, err = latestServerless(ctx, api, cache); err != nil {
-			return runbook.Result{}, err
-		}
-	}
-	if name == "" {
-		return runbook.Result{Summary: "no cutover snapshot of serverless cache " + cache + " exists; run migrate.snapshot"}, nil
-	}
-	snap, err := describeServerless(ctx, api, name)
-	if err != nil {
-		return runbook.Result{}, err
-	}
-	res := serverlessResult(snap)
-	if st := aws.ToString(snap.Status); st != "available" {
-		res.OK = false
-		res.Summary = fmt.Sprintf("serverless snapshot %s is %s, not available", name, st)
-		res.Evidence[1].OK = false
-		res.Outputs = nil
-	}
-	return res, nil
-}
-
-// latestServerless names the newest snapshot this tool made of the cache,
-// or "", reading every page of DescribeServerlessCacheSnapshots.
-func latestServerless(ctx context.Context, api *elasticache.Client, cache string) (string, error) {
-	var names []string
-	p := elasticache.NewDescribeServerlessCacheSnapshotsPaginator(api, &elasticache.DescribeServerlessCacheSnapshotsInput{ServerlessCacheName: aws.String(cache)})
-	for p.HasMorePages() {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		out, err := p.NextPage(cctx)
-		cancel()
-		if err != nil {
-			return "", awsErr("DescribeServerlessCacheSnapshots", err)
-		}
-		for _, s := range out.ServerlessCacheSnapshots {
-			names = append(names, aws.ToString(s.ServerlessCacheSnapshotName))
-		}
-	}
-	return newest(cache, names), nil
 }

@@ -1,0 +1,121 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cutover/cutover/runbook"
+)
+
+// clusterPrimaries are the primaries of the cluster ep is a node of, as
+// its CLUSTER SLOTS names them, in slot order.
+func clusterPrimaries(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint) ([]string, error) {
+	c := Client(ep, "slots", ConfigDir(cfg.Dir), PoolSize(1))
+	defer c.Close()
+	slots, err := c.ClusterSlots(ctx).Result()
+	if err != nil {
+		return nil, fmt.Errorf("CLUSTER SLOTS on %s: %s", hostPort(ep.URL), Explain(err))
+	}
+	slices.SortFunc(slots, func(a, b redis.ClusterSlot) int { return a.Start - b.Start })
+	var out []string
+	for _, s := range slots {
+		if len(s.Nodes) > 0 && !slices.Contains(out, s.Nodes[0].Addr) {
+			out = append(out, s.Nodes[0].Addr)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("CLUSTER SLOTS on %s names no primary: no slot is assigned", hostPort(ep.URL))
+	}
+	return out, nil
+}
+
+// infoSet reads INFO of one node, or of every primary of a cluster
+// summed (sumInfo), one connection each.
+type infoSet []*redis.Client
+
+// openInfoSet connects to ep, or to every primary of ep's cluster.
+func openInfoSet(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, cluster bool, purpose string) (infoSet, error) {
+	if !cluster {
+		return infoSet{Client(ep, purpose, ConfigDir(cfg.Dir), PoolSize(1))}, nil
+	}
+	addrs, err := clusterPrimaries(ctx, cfg, ep)
+	if err != nil {
+		return nil, err
+	}
+	var s infoSet
+	for _, a := range addrs {
+		s = append(s, Client(ep, purpose, ConfigDir(cfg.Dir), Addr(a), PoolSize(1)))
+	}
+	return s, nil
+}
+
+func (s infoSet) read(ctx context.Context) (Info, error) {
+	var all []Info
+	for _, c := range s {
+		in, err := infoOf(ctx, c)
+		if err != nil {
+			if len(s) > 1 {
+				err = fmt.Errorf("%s: %w", c.Options().Addr, err)
+			}
+			return Info{}, err
+		}
+		all = append(all, in)
+	}
+	return sumInfo(all...), nil
+}
+
+func (s infoSet) Close() {
+	for _, c := range s {
+		c.Close()
+	}
+}
+
+// sumInfo adds up the counters of several nodes' INFO that judge a whole
+// cluster: commands, hits and misses, memory, clients, keys per db and
+// error replies. The rest is the first node's.
+func sumInfo(infos ...Info) Info {
+	if len(infos) == 0 {
+		return Info{}
+	}
+	out := infos[0]
+	out.Raw = maps.Clone(infos[0].Raw)
+	errs := errorCounts(infos[0])
+	dbs := map[int]DB{}
+	for i, in := range infos {
+		for _, d := range in.Keyspace {
+			s := dbs[d.Index]
+			s.Index, s.Keys, s.Expires = d.Index, s.Keys+d.Keys, s.Expires+d.Expires
+			dbs[d.Index] = s
+		}
+		if i == 0 {
+			continue
+		}
+		out.TotalCommandsProcessed += in.TotalCommandsProcessed
+		out.InstantaneousOpsPerSec += in.InstantaneousOpsPerSec
+		out.KeyspaceHits += in.KeyspaceHits
+		out.KeyspaceMisses += in.KeyspaceMisses
+		out.UsedMemory += in.UsedMemory
+		out.MaxMemory += in.MaxMemory
+		out.ConnectedClients += in.ConnectedClients
+		out.TotalNetInputBytes += in.TotalNetInputBytes
+		out.TotalNetOutputBytes += in.TotalNetOutputBytes
+		out.EvictedKeys += in.EvictedKeys
+		out.ExpiredKeys += in.ExpiredKeys
+		for k, n := range errorCounts(in) {
+			errs[k] += n
+		}
+	}
+	for k, n := range errs {
+		out.Raw["errorstat_"+k] = "count=" + strconv.FormatInt(n, 10)
+	}
+	out.Keyspace = nil
+	for _, i := range slices.Sorted(maps.Keys(dbs)) {
+		out.Keyspace = append(out.Keyspace, dbs[i])
+	}
+	return out
+}
