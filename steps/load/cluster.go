@@ -7,7 +7,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
 )
@@ -60,6 +59,7 @@ type clusterLoad struct {
 	srcs    []source
 	moving  []string
 	warning []string
+	nodes   map[string]*Target // each primary as probed
 }
 
 // prepareCluster reads the slot map and probes every primary; nothing is
@@ -102,6 +102,7 @@ func prepareCluster(ctx context.Context, cl Cluster, files []string, sums []*rdb
 // the payloads are stamped with; keys are summed; slot migrations listed.
 func (p *clusterLoad) probe(ctx context.Context) error {
 	keys, perNode := map[int]int64{}, map[string]int64{}
+	p.nodes = map[string]*Target{}
 	for _, a := range p.addrs {
 		c := p.cl.Client(a)
 		t, err := Probe(ctx, c)
@@ -115,11 +116,12 @@ func (p *clusterLoad) probe(ctx context.Context) error {
 		}
 		p.moving = append(p.moving, mv...)
 		perNode[a] = t.Keys[0]
+		p.nodes[a] = t
 		for db, n := range t.Keys {
 			keys[db] += n
 		}
 		if p.t == nil || t.RDBVersion < p.t.RDBVersion {
-			p.t = t
+			p.t = &Target{Addr: t.Addr, Engine: t.Engine, RDBVersion: t.RDBVersion, Caps: t.Caps}
 		}
 	}
 	p.t.Keys, p.t.Addr, p.t.PerNode = keys, p.cl.Seed, perNode
@@ -128,14 +130,15 @@ func (p *clusterLoad) probe(ctx context.Context) error {
 
 func (p *clusterLoad) load(ctx context.Context) (*Stats, error) {
 	o := p.o
-	if busy := p.t.Busy([]int{0}); len(busy) > 0 {
-		switch o.Existing {
-		case Refuse:
-			return nil, &NotEmptyError{Addr: "cluster at " + p.cl.Seed, Busy: busy}
-		case Flush:
-			if err := p.flushAll(ctx); err != nil {
-				return nil, err
-			}
+	if busy := p.t.Busy([]int{0}); len(busy) > 0 && o.Existing == Refuse {
+		return nil, &NotEmptyError{Addr: "cluster at " + p.cl.Seed, Busy: busy}
+	}
+	for _, a := range p.addrs {
+		c := p.cl.Client(a)
+		err := prepare(ctx, c, p.nodes[a], []int{0}, o.Existing, o.Logf)
+		c.Close()
+		if err != nil {
+			return nil, err
 		}
 	}
 	to := routing{addrs: p.addrs, opt: p.cl.options, slots: p.slots, migrating: p.moving}
@@ -145,19 +148,4 @@ func (p *clusterLoad) load(ctx context.Context) (*Stats, error) {
 		st.Warnings = append(p.warning, st.Warnings...)
 	}
 	return st, err
-}
-
-func (p *clusterLoad) flushAll(ctx context.Context) error {
-	for _, a := range p.addrs {
-		p.o.Logf("FLUSHALL ASYNC on %s", a)
-		c := p.cl.Client(a)
-		fctx, cancel := context.WithTimeout(ctx, time.Minute)
-		err := c.FlushAllAsync(fctx).Err()
-		cancel()
-		c.Close()
-		if err != nil {
-			return fmt.Errorf("FLUSHALL on the target node %s failed: %s", a, probes.Explain(err))
-		}
-	}
-	return nil
 }
