@@ -68,12 +68,15 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	}
 	defer dst.close()
 	addr := dst.addr
-	src := probes.Client(cfg.Source, "parity", probes.ConfigDir(cfg.Dir))
-	defer src.Close()
-
-	sk, err := probes.KeyCounts(ctx, src)
+	src, err := openSource(ctx, env)
 	if err != nil {
-		return runbook.Result{}, fmt.Errorf("INFO keyspace on the source: %s", probes.Explain(err))
+		return runbook.Result{}, err
+	}
+	defer src.close()
+
+	sk, _, err := src.keyCounts(ctx)
+	if err != nil {
+		return runbook.Result{}, err
 	}
 	tk, perNode, err := dst.keyCounts(ctx)
 	if err != nil {
@@ -186,7 +189,7 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 
 // deepDB samples n keys of db on the source and compares them; it returns
 // the keys sampled.
-func deepDB(ctx context.Context, src *redis.Client, dst *target, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) ([]string, error) {
+func deepDB(ctx context.Context, src, dst *side, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) ([]string, error) {
 	var keys []string
 	err := onDB(ctx, src, dst, db, func(sc, dc redis.Cmdable) error {
 		var err error
@@ -202,13 +205,10 @@ func deepDB(ctx context.Context, src *redis.Client, dst *target, db, n int, dbKe
 }
 
 // onDB runs f on a connection of each side with db selected.
-func onDB(ctx context.Context, src *redis.Client, dst *target, db int, f func(sc, dc redis.Cmdable) error) error {
-	sc := src.Conn()
-	defer sc.Close()
-	if err := sc.Select(ctx, db).Err(); err != nil {
-		return fmt.Errorf("SELECT %d on the source: %s", db, probes.Explain(err))
-	}
-	return dst.onDB(ctx, db, func(dc redis.Cmdable) error { return f(sc, dc) })
+func onDB(ctx context.Context, src, dst *side, db int, f func(sc, dc redis.Cmdable) error) error {
+	return src.onDB(ctx, db, func(sc redis.Cmdable) error {
+		return dst.onDB(ctx, db, func(dc redis.Cmdable) error { return f(sc, dc) })
+	})
 }
 
 // sortedKeys lists the dbs of the maps in order.
