@@ -53,6 +53,9 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 		p.Calls = slices.Insert(p.Calls, 2, "each primary's keys against the files' keys in its slots (CRC16 of the key or its {hash tag}), and their sum")
 		p.Calls = append(p.Calls, "the target side through a cluster client: each sampled key read on the primary serving its slot; a source db other than 0 fails (a cluster has only db0)")
 	}
+	if sourceCluster(env) {
+		p.Calls = append(p.Calls, "the source is in cluster mode: CLUSTER SLOTS on it, INFO keyspace on each of its primaries (summed), the sample drawn with RANDOMKEY on random shards and each key read on the primary serving its slot")
+	}
 	if env.State != nil && env.State.Get(runbook.MigrateStrategy).Choice == "live" {
 		p.Calls = append(p.Calls, fmt.Sprintf("live sync: keys that differ are compared again after %s (twice thresholds.live_lag + 1s); equal then means changed in flight, not lost (the sync must be running in this process: from a shell, run migrate.live, migrate.parity and cutover.cname in one `cutover run`)", 2*t.LiveLag.Duration+time.Second))
 	}

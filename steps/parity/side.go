@@ -38,16 +38,21 @@ func openTarget(ctx context.Context, cfg *runbook.Config) (*side, error) {
 	return openSide(ctx, cfg, cfg.Target.Endpoint, "target", addr, cfg.Target.Kind == "cluster")
 }
 
-// openSource opens the source: a cluster-mode one (not serverless, whose
-// one virtual shard answers every slot) through a cluster client.
+// sourceCluster says the source runs in cluster mode with shards (not
+// serverless, whose one virtual shard answers every slot).
+func sourceCluster(env *runbook.Env) bool {
+	return env.Fact(runbook.DiscoverClusterMode) == "enabled" && !env.Config.Source.Serverless()
+}
+
+// openSource opens the source, a cluster-mode one through a cluster
+// client.
 func openSource(ctx context.Context, env *runbook.Env) (*side, error) {
 	cfg := env.Config
 	u, err := url.Parse(cfg.Source.URL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("source.url %q is not a redis:// or rediss:// URL", cfg.Source.URL)
 	}
-	cluster := env.Fact(runbook.DiscoverClusterMode) == "enabled" && !cfg.Source.Serverless()
-	return openSide(ctx, cfg, cfg.Source, "source", u.Host, cluster)
+	return openSide(ctx, cfg, cfg.Source, "source", u.Host, sourceCluster(env))
 }
 
 func openSide(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, role, addr string, cluster bool) (*side, error) {
