@@ -7,7 +7,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
 )
@@ -60,7 +59,7 @@ type clusterLoad struct {
 	srcs    []source
 	moving  []string
 	warning []string
-	keys    map[string]int64 // db0 keys per primary at the start
+	nodes   map[string]*Target // each primary as probed
 }
 
 // prepareCluster reads the slot map and probes every primary; nothing is
@@ -102,8 +101,8 @@ func prepareCluster(ctx context.Context, cl Cluster, files []string, sums []*rdb
 // probe probes every primary: the lowest RDB version among them is what
 // the payloads are stamped with; keys are summed; slot migrations listed.
 func (p *clusterLoad) probe(ctx context.Context) error {
-	keys := map[int]int64{}
-	p.keys = map[string]int64{}
+	keys, perNode := map[int]int64{}, map[string]int64{}
+	p.nodes = map[string]*Target{}
 	for _, a := range p.addrs {
 		c := p.cl.Client(a)
 		t, err := Probe(ctx, c)
@@ -116,28 +115,30 @@ func (p *clusterLoad) probe(ctx context.Context) error {
 			return fmt.Errorf("%s (the node serving slots %s); nothing was written", err, p.slots.of(a))
 		}
 		p.moving = append(p.moving, mv...)
-		p.keys[a] = t.Keys[0]
+		perNode[a] = t.Keys[0]
+		p.nodes[a] = t
 		for db, n := range t.Keys {
 			keys[db] += n
 		}
 		if p.t == nil || t.RDBVersion < p.t.RDBVersion {
-			p.t = t
+			p.t = &Target{Addr: t.Addr, Engine: t.Engine, RDBVersion: t.RDBVersion, Caps: t.Caps}
 		}
 	}
-	p.t.Keys, p.t.Addr = keys, p.cl.Seed
+	p.t.Keys, p.t.Addr, p.t.PerNode = keys, p.cl.Seed, perNode
 	return nil
 }
 
 func (p *clusterLoad) load(ctx context.Context) (*Stats, error) {
 	o := p.o
-	if busy := p.t.Busy([]int{0}); len(busy) > 0 {
-		switch o.Existing {
-		case Refuse:
-			return nil, &NotEmptyError{Addr: "cluster at " + p.cl.Seed, Busy: busy}
-		case Flush:
-			if err := p.flushAll(ctx); err != nil {
-				return nil, err
-			}
+	if busy := p.t.Busy([]int{0}); len(busy) > 0 && o.Existing == Refuse {
+		return nil, &NotEmptyError{Addr: "cluster at " + p.cl.Seed, Busy: busy}
+	}
+	for _, a := range p.addrs {
+		c := p.cl.Client(a)
+		err := prepare(ctx, c, p.nodes[a], []int{0}, o.Existing, o.Logf)
+		c.Close()
+		if err != nil {
+			return nil, err
 		}
 	}
 	to := routing{addrs: p.addrs, opt: p.cl.options, slots: p.slots, migrating: p.moving}
@@ -147,19 +148,4 @@ func (p *clusterLoad) load(ctx context.Context) (*Stats, error) {
 		st.Warnings = append(p.warning, st.Warnings...)
 	}
 	return st, err
-}
-
-func (p *clusterLoad) flushAll(ctx context.Context) error {
-	for _, a := range p.addrs {
-		p.o.Logf("FLUSHALL ASYNC on %s", a)
-		c := p.cl.Client(a)
-		fctx, cancel := context.WithTimeout(ctx, time.Minute)
-		err := c.FlushAllAsync(fctx).Err()
-		cancel()
-		c.Close()
-		if err != nil {
-			return fmt.Errorf("FLUSHALL on the target node %s failed: %s", a, probes.Explain(err))
-		}
-	}
-	return nil
 }

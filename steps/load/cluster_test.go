@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +74,21 @@ func TestLoadClusterShards(t *testing.T) {
 	}
 	if st, err := LoadCluster(ctx, target(dst), files, sums, Options{Existing: Replace}); err != nil || st.Keys != want {
 		t.Fatalf("load with replace: %+v, %v", st, err)
+	}
+	sameCluster(t, src, dst)
+	stray := nodeClient(dst.Primaries[2].Addr(), clusterPW)
+	defer stray.Close()
+	set := 0
+	for i := range 200 { // keys the files do not hold: the ones in that primary's slots
+		if stray.Set(ctx, "stray:"+strconv.Itoa(i), i, 0).Err() == nil {
+			set++
+		}
+	}
+	if set == 0 {
+		t.Fatal("no stray key landed")
+	}
+	if st, err := LoadCluster(ctx, target(dst), files, sums, Options{Existing: Flush}); err != nil || st.Keys != want {
+		t.Fatalf("load with flush: %+v, %v", st, err)
 	}
 	sameCluster(t, src, dst)
 }

@@ -3,6 +3,8 @@ package load
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -281,27 +283,42 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 			want[d.DB] += d.Loadable()
 		}
 	}
-	t, rows, err := probeTargetPrimary(ctx, env.Config)
+	t, err := probeTarget(ctx, env.Config)
 	if err != nil {
 		return runbook.Result{}, err
 	}
-	return keysResult(want, t, rows, env.Config.Thresholds.ParityTolerance, "the file"), nil
+	res := keysResult(want, t, env.Config.Thresholds.ParityTolerance, "the file")
+	for _, a := range slices.Sorted(maps.Keys(t.PerNode)) {
+		res.Evidence = append(res.Evidence, runbook.Evidence{Name: "keys on " + a, Value: strconv.FormatInt(t.PerNode[a], 10), OK: true})
+	}
+	return res, nil
 }
 
-// probeTargetPrimary probes the target: its primary, or a cluster's
-// primaries summed with a row each.
-func probeTargetPrimary(ctx context.Context, cfg *runbook.Config) (*Target, []runbook.Evidence, error) {
+// probeTarget probes the target's primary, or every primary of a cluster
+// (keys summed).
+func probeTarget(ctx context.Context, cfg *runbook.Config) (*Target, error) {
 	addr, err := primary(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return probeTarget(ctx, cfg, addr)
+	if isCluster(cfg) {
+		o := &Options{}
+		o.norm()
+		p, err := prepareCluster(ctx, clusterOf(cfg, addr), nil, nil, o)
+		if err != nil {
+			return nil, err
+		}
+		return p.t, nil
+	}
+	c := control(cfg, addr)
+	defer c.Close()
+	return Probe(ctx, c)
 }
 
 // keysResult compares the target's keys per db with want, what from
-// ("the file", "the source") holds, within the tolerance; rows go first.
-func keysResult(want map[int]int64, t *Target, rows []runbook.Evidence, tol float64, from string) runbook.Result {
-	res := runbook.Result{OK: true, Evidence: rows}
+// ("the file", "the source") holds, within the tolerance.
+func keysResult(want map[int]int64, t *Target, tol float64, from string) runbook.Result {
+	res := runbook.Result{OK: true}
 	for _, db := range sortedDBs(want) {
 		have := t.Keys[db]
 		ok := float64(want[db]-have) <= tol*float64(want[db])

@@ -50,7 +50,7 @@ func (e *Executor) planCluster(seed string, files []string, s settings) runbook.
 		"keys whose type the target's version cannot RESTORE: DEL, then RPUSH/SADD/ZADD/HSET/XADD/XGROUP in batches of 1000, then PEXPIREAT",
 		"FUNCTION LOAD on every primary for each function library in the files")
 	if s.resumed {
-		p.Warnings = append(p.Warnings, "The previous load did not finish: this run overwrites what it wrote (RESTORE REPLACE), so it converges.")
+		p.Warnings = append(p.Warnings, resumedWarning)
 	}
 	return p
 }
@@ -93,27 +93,4 @@ func clusterRows(st *Stats) []runbook.Evidence {
 	}
 	rows = append(rows, runbook.Evidence{Name: "slot migrations at the start", Value: migrating, OK: true})
 	return rows
-}
-
-// probeTarget is the target's keys per db: its primary's, or on a
-// cluster summed over the primaries, with a row per primary.
-func probeTarget(ctx context.Context, cfg *runbook.Config, addr string) (*Target, []runbook.Evidence, error) {
-	if !isCluster(cfg) {
-		c := control(cfg, addr)
-		defer c.Close()
-		t, err := Probe(ctx, c)
-		return t, nil, err
-	}
-	cl := clusterOf(cfg, addr)
-	o := &Options{}
-	o.norm()
-	p, err := prepareCluster(ctx, cl, nil, nil, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows []runbook.Evidence
-	for _, a := range p.addrs {
-		rows = append(rows, runbook.Evidence{Name: "keys on " + a, Value: strconv.FormatInt(p.keys[a], 10) + " (slots " + p.slots.of(a) + ")", OK: true})
-	}
-	return p.t, rows, nil
 }

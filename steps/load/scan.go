@@ -44,9 +44,14 @@ func exportSkipped(env *runbook.Env) string {
 
 var errScanRestart = errors.New("method=restart places an RDB file, and with migrate.export skipped there is none: choose method=restore to copy the live source")
 
+var errScanCluster = errors.New("with migrate.export skipped the load copies the live source into one primary, and the target is a cluster: export the cache (migrate.export) so the files can be routed by slot")
+
 func (e *Executor) planScan(env *runbook.Env, s settings, addr string) (runbook.Plan, error) {
 	if s.method == "restart" {
 		return runbook.Plan{}, errScanRestart
+	}
+	if isCluster(env.Config) {
+		return runbook.Plan{}, errScanCluster
 	}
 	cache := env.Config.Source.ServerlessCache
 	p := runbook.Plan{
@@ -78,6 +83,9 @@ func (e *Executor) runScan(ctx context.Context, env *runbook.Env, s settings, ad
 	cfg := env.Config
 	if s.method == "restart" {
 		return runbook.Result{}, errScanRestart
+	}
+	if isCluster(cfg) {
+		return runbook.Result{}, errScanCluster
 	}
 	start := time.Now()
 	dst := control(cfg, addr, probes.PoolSize(e.conns()+1))
@@ -186,7 +194,7 @@ func bySlot(keys []string) [][]string {
 
 // verifyScan compares the target's db0 with the source's DBSIZE now.
 func verifyScan(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
-	t, rows, err := probeTargetPrimary(ctx, env.Config)
+	t, err := probeTarget(ctx, env.Config)
 	if err != nil {
 		return runbook.Result{}, err
 	}
@@ -198,5 +206,5 @@ func verifyScan(ctx context.Context, env *runbook.Env) (runbook.Result, error) {
 	if err != nil {
 		return runbook.Result{}, fmt.Errorf("DBSIZE on the source: %s", probes.Explain(err))
 	}
-	return keysResult(map[int]int64{0: n}, t, rows, env.Config.Thresholds.ParityTolerance, "the source"), nil
+	return keysResult(map[int]int64{0: n}, t, env.Config.Thresholds.ParityTolerance, "the source"), nil
 }

@@ -20,8 +20,9 @@ type Target struct {
 	Engine     string // "redis 7.0.15", "valkey 9.0.1"
 	RDBVersion int    // the newest RDB version it loads
 	Caps       rdb.Capabilities
-	Keys       map[int]int64 // keys per db now
+	Keys       map[int]int64 // keys per db now (a cluster's summed)
 	AOF        bool
+	PerNode    map[string]int64 // a cluster's keys per primary
 }
 
 // Probe reads INFO from the target: version, role, keys and persistence.

@@ -65,7 +65,7 @@ func (d *Deep) count(keep func(Finding) bool) int {
 // recheck compares the differing keys again after wait: while a live sync
 // runs, a key changed just before the compare may not be copied yet. Those
 // equal now (or gone from the source) are marked in flight.
-func recheck(ctx context.Context, src *redis.Client, dst *target, d *Deep, tol, wait time.Duration) error {
+func recheck(ctx context.Context, src, dst *side, d *Deep, tol, wait time.Duration) error {
 	byDB := map[int][]int{}
 	for i, f := range d.Findings {
 		if !f.Drift {

@@ -53,6 +53,9 @@ func (e *Executor) Plan(ctx context.Context, env *runbook.Env) (runbook.Plan, er
 		p.Calls = slices.Insert(p.Calls, 2, "each primary's keys against the files' keys in its slots (CRC16 of the key or its {hash tag}), and their sum")
 		p.Calls = append(p.Calls, "the target side through a cluster client: each sampled key read on the primary serving its slot; a source db other than 0 fails (a cluster has only db0)")
 	}
+	if sourceCluster(env) {
+		p.Calls = append(p.Calls, "the source is in cluster mode: CLUSTER SLOTS on it, INFO keyspace on each of its primaries (summed), the sample drawn with RANDOMKEY on random shards and each key read on the primary serving its slot")
+	}
 	if env.State != nil && env.State.Get(runbook.MigrateStrategy).Choice == "live" {
 		p.Calls = append(p.Calls, fmt.Sprintf("live sync: keys that differ are compared again after %s (twice thresholds.live_lag + 1s); equal then means changed in flight, not lost (the sync must be running in this process: from a shell, run migrate.live, migrate.parity and cutover.cname in one `cutover run`)", 2*t.LiveLag.Duration+time.Second))
 	}
@@ -68,12 +71,15 @@ func (e *Executor) Run(ctx context.Context, env *runbook.Env, report func(runboo
 	}
 	defer dst.close()
 	addr := dst.addr
-	src := probes.Client(cfg.Source, "parity", probes.ConfigDir(cfg.Dir))
-	defer src.Close()
-
-	sk, err := probes.KeyCounts(ctx, src)
+	src, err := openSource(ctx, env)
 	if err != nil {
-		return runbook.Result{}, fmt.Errorf("INFO keyspace on the source: %s", probes.Explain(err))
+		return runbook.Result{}, err
+	}
+	defer src.close()
+
+	sk, _, err := src.keyCounts(ctx)
+	if err != nil {
+		return runbook.Result{}, err
 	}
 	tk, perNode, err := dst.keyCounts(ctx)
 	if err != nil {
@@ -186,7 +192,7 @@ func (e *Executor) Verify(ctx context.Context, env *runbook.Env) (runbook.Result
 
 // deepDB samples n keys of db on the source and compares them; it returns
 // the keys sampled.
-func deepDB(ctx context.Context, src *redis.Client, dst *target, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) ([]string, error) {
+func deepDB(ctx context.Context, src, dst *side, db, n int, dbKeys int64, tol, since time.Duration, d *Deep) ([]string, error) {
 	var keys []string
 	err := onDB(ctx, src, dst, db, func(sc, dc redis.Cmdable) error {
 		var err error
@@ -202,13 +208,10 @@ func deepDB(ctx context.Context, src *redis.Client, dst *target, db, n int, dbKe
 }
 
 // onDB runs f on a connection of each side with db selected.
-func onDB(ctx context.Context, src *redis.Client, dst *target, db int, f func(sc, dc redis.Cmdable) error) error {
-	sc := src.Conn()
-	defer sc.Close()
-	if err := sc.Select(ctx, db).Err(); err != nil {
-		return fmt.Errorf("SELECT %d on the source: %s", db, probes.Explain(err))
-	}
-	return dst.onDB(ctx, db, func(dc redis.Cmdable) error { return f(sc, dc) })
+func onDB(ctx context.Context, src, dst *side, db int, f func(sc, dc redis.Cmdable) error) error {
+	return src.onDB(ctx, db, func(sc redis.Cmdable) error {
+		return dst.onDB(ctx, db, func(dc redis.Cmdable) error { return f(sc, dc) })
+	})
 }
 
 // sortedKeys lists the dbs of the maps in order.
