@@ -20,7 +20,7 @@ func TestApplies(t *testing.T) {
 		wantKnown bool
 		wantWhy   string
 	}{
-		{"sentinel check on a standalone target", "redis", "standalone", reachable, "build.sentinel", NotApplied, true, "only for target kind sentinel; this one is standalone"},
+		{"sentinel check on a standalone target", "redis", "standalone", reachable, "build.sentinel", NotApplied, true, "only for target kind sentinel/cluster; this one is standalone"},
 		{"sentinel check on a sentinel target", "redis", "sentinel", reachable, "build.sentinel", Ready, true, ""},
 		{"cluster check on a sentinel target", "redis", "sentinel", nil, "build.cluster", NotApplied, true, "only for target kind cluster; this one is sentinel"},
 		{"cluster check waits for its needs", "redis", "cluster", nil, "build.cluster", Pending, true, ""},
@@ -38,7 +38,7 @@ func TestApplies(t *testing.T) {
 		{"ACL check with ACL users", "elasticache", "sentinel", join(discovered, reachable, []Event{decide("inventory.auth", "acl", "per app")}), "build.acl", Ready, true, ""},
 		{"TLS check in plaintext", "elasticache", "sentinel", append(discovered, decide("inventory.tls", "plaintext", "private network")), "build.tls", NotApplied, true, "inventory.tls chose plaintext"},
 		{"backup check with no backups", "elasticache", "sentinel", append(discovered, decide("inventory.backup", "none", "rebuildable")), "build.backup", NotApplied, true, "inventory.backup chose none"},
-		{"failover drill on a standalone target", "elasticache", "standalone", nil, "verify.failover", NotApplied, true, "only for target kind sentinel; this one is standalone"},
+		{"failover drill on a standalone target", "elasticache", "standalone", nil, "verify.failover", NotApplied, true, "only for target kind sentinel/cluster; this one is standalone"},
 		{"a running step that stopped applying stays running", "elasticache", "sentinel",
 			join(discovered, reachable, []Event{decide("inventory.auth", "acl", "a"), start("build.acl"), decide("inventory.auth", "requirepass", "b")}),
 			"build.acl", Running, true, "inventory.auth chose requirepass"},
