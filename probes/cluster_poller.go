@@ -65,8 +65,8 @@ type ClusterNode struct {
 	Flags   string // CLUSTER NODES flags as the asked node saw them (fail?, fail, ...)
 	Link    string // connected or disconnected, as the asked node saw it
 	Sample  Sample // Err set when the node did not answer
+	Slot    int    // the lowest slot it serves; -1 for none (a replica)
 	master  string // the primary's ID, for a replica
-	slot    int    // lowest slot served, for a primary; -1 for none
 }
 
 // Lag is how far a replica is behind its shard's primary: replication
@@ -86,11 +86,12 @@ func (cs ClusterSample) Lag(n ClusterNode) (bytes, secs int64, ok bool) {
 	return 0, 0, false
 }
 
-// Primaries are the nodes that serve slots, in shard order.
+// Primaries are the primaries that serve slots, in shard order (a failed
+// primary whose slots moved to its replica is not one).
 func (cs ClusterSample) Primaries() []ClusterNode {
 	var out []ClusterNode
 	for _, n := range cs.Nodes {
-		if n.Primary {
+		if n.Primary && n.Slot >= 0 {
 			out = append(out, n)
 		}
 	}
@@ -221,13 +222,13 @@ func parseClusterNodes(text, asked string) []ClusterNode {
 				addr = net.JoinHostPort(host, addr[1:])
 			}
 		}
-		n := ClusterNode{ID: f[0], Addr: addr, Flags: f[2], Link: f[7], Primary: slices.Contains(strings.Split(f[2], ","), "master"), slot: -1}
+		n := ClusterNode{ID: f[0], Addr: addr, Flags: f[2], Link: f[7], Primary: slices.Contains(strings.Split(f[2], ","), "master"), Slot: -1}
 		if n.Primary {
 			n.Shard = addr
 			for _, s := range f[8:] {
 				lo, _, _ := strings.Cut(s, "-")
-				if v, err := strconv.Atoi(lo); err == nil && (n.slot < 0 || v < n.slot) {
-					n.slot = v
+				if v, err := strconv.Atoi(lo); err == nil && (n.Slot < 0 || v < n.Slot) {
+					n.Slot = v
 				}
 			}
 		} else {
@@ -247,8 +248,8 @@ func parseClusterNodes(text, asked string) []ClusterNode {
 	rank := map[string]int{}
 	for _, n := range nodes {
 		if n.Primary {
-			rank[n.Addr] = n.slot
-			if n.slot < 0 {
+			rank[n.Addr] = n.Slot
+			if n.Slot < 0 {
 				rank[n.Addr] = clusterSlots
 			}
 		}
