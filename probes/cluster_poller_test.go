@@ -2,8 +2,11 @@ package probes
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/runbook"
@@ -51,6 +54,9 @@ func TestClusterPoller(t *testing.T) {
 		if len(shards) != 3 || len(cs.Primaries()) != 3 {
 			t.Fatalf("shards %v", shards)
 		}
+		if tot := ClusterTotal(Sample{}, cs, nil); !tot.Sample.OK() || tot.Rates.Valid {
+			t.Fatalf("a first total: %v, rates %+v (want none yet)", tot.Sample.Err, tot.Rates)
+		}
 	})
 
 	t.Run("exactly one INFO per node per poll", func(t *testing.T) {
@@ -74,6 +80,30 @@ func TestClusterPoller(t *testing.T) {
 		}
 	})
 
+	t.Run("the primaries summed for the mapping", func(t *testing.T) {
+		app := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), Password: pw})
+		defer app.Close()
+		for i := range 300 {
+			if err := app.Set(ctx, fmt.Sprint("k", i), "v", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		prev := ClusterTotal(Sample{}, p.Poll(ctx), nil)
+		time.Sleep(50 * time.Millisecond)
+		cs := p.Poll(ctx)
+		tot := ClusterTotal(prev.Sample, cs, map[string]Rates{cs.Nodes[0].Addr: {CPUPercent: 7, NewConnsPerSec: 2}})
+		var mem int64
+		for _, n := range cs.Primaries() {
+			mem += n.Sample.Info.UsedMemory
+		}
+		if !tot.Sample.OK() || tot.Sample.Info.Keys() != 300 || tot.Sample.Info.UsedMemory != mem || len(tot.Sample.Info.Slaves) != 0 {
+			t.Fatalf("total: %v, %d keys, memory %d want %d", tot.Sample.Err, tot.Sample.Info.Keys(), tot.Sample.Info.UsedMemory, mem)
+		}
+		if r := tot.Rates; !r.Valid || r.OpsPerSec <= 0 || r.CPUPercent != 7 || r.NewConnsPerSec != 2 {
+			t.Fatalf("rates %+v", r)
+		}
+	})
+
 	t.Run("a stopped node is down, the others answer", func(t *testing.T) {
 		stopped := c.Replicas[0].Addr()
 		c.Replicas[0].Stop()
@@ -93,6 +123,9 @@ func TestClusterPoller(t *testing.T) {
 				if n.Sample.OK() == down {
 					t.Fatalf("poll %d: %s answered %v, want %v", i, n.Addr, n.Sample.OK(), !down)
 				}
+			}
+			if tot := ClusterTotal(Sample{}, cs, nil); tot.Sample.OK() {
+				t.Fatalf("poll %d: a total without the seed primary", i)
 			}
 			if i == 1 && (cs.StateErr != nil || cs.State == "" || cs.Asked == seed) {
 				t.Fatalf("second poll asked %s: state %q, %v", cs.Asked, cs.State, cs.StateErr)

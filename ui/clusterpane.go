@@ -29,6 +29,7 @@ type clusterView struct {
 	hists  map[string]*probes.History // by node address
 	rates  map[string]probes.Rates
 	nodes  map[string]nodeState // what the timeline last said of each node
+	total  probes.Point         // the primaries summed, for the mapping
 	focus  int                  // index into last.Primaries()
 }
 
@@ -89,11 +90,13 @@ func (m *Model) observeCluster(p *Pane, cs probes.ClusterSample) probes.Sample {
 func (cv *clusterView) observe(p *Pane, cs probes.ClusterSample) probes.Sample {
 	if cs.Err != nil {
 		cv.last.Err = cs.Err // the rows stay, dimmed, under the reason
+		cv.total = probes.ClusterTotal(cv.total.Sample, cs, nil)
 		s := probes.Sample{Time: cs.Time, Err: cs.Err}
 		p.last, p.rates = s, p.hist.Add(s)
 		return s
 	}
 	cv.last = cs
+	defer func() { cv.total = probes.ClusterTotal(cv.total.Sample, cs, cv.rates) }()
 	seen := map[string]bool{}
 	for _, n := range cs.Nodes {
 		h := cv.hists[n.Addr]
@@ -254,3 +257,34 @@ func (cv *clusterView) row(n probes.ClusterNode, focused bool, val lipgloss.Styl
 
 // short is a byte count without the space, for the node rows.
 func short(n int64) string { return strings.ReplaceAll(runbook.Amount(n, "bytes"), " ", "") }
+
+// totalPoint is the primaries summed, or a zero Point while one of them
+// does not answer (the mapping then shows "-").
+func (cv *clusterView) totalPoint() probes.Point {
+	if !cv.total.Sample.OK() {
+		return probes.Point{}
+	}
+	return cv.total
+}
+
+// shardBreakdown is the line under the mapping's header for a cluster
+// target: the target column is the primaries summed, and each shard's
+// share of it.
+func (p *Pane) shardBreakdown() string {
+	if p == nil || p.cluster == nil {
+		return ""
+	}
+	cv := p.cluster
+	prim := cv.last.Primaries()
+	parts := make([]string, 0, len(prim))
+	for i, n := range prim {
+		if !n.Sample.OK() {
+			parts = append(parts, fmt.Sprintf("%d down", i+1))
+			continue
+		}
+		r := cv.rates[n.Addr]
+		parts = append(parts, fmt.Sprintf("%d: %s keys %s %s/s", i+1, rate(float64(n.Sample.Info.Keys()), true),
+			short(n.Sample.Info.UsedMemory), rate(r.OpsPerSec, r.Valid)))
+	}
+	return fmt.Sprintf("target Σ %d shards · %s", len(prim), strings.Join(parts, " · "))
+}

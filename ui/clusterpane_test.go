@@ -40,7 +40,9 @@ func (c *clusterReplay) Poll(ctx context.Context) probes.ClusterSample {
 	for i, n := range c.nodes {
 		n.Sample = c.info[i].Poll(ctx)
 		cs.Nodes = append(cs.Nodes, n)
-		cs.Time = n.Sample.Time
+		if n.Sample.Time.After(cs.Time) {
+			cs.Time = n.Sample.Time
+		}
 	}
 	return cs
 }
