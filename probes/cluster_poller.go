@@ -288,7 +288,9 @@ func (p *ClusterPoller) client(addr string) *redis.Client {
 		return c
 	}
 	c := Client(p.ep, "poller", Addr(addr), Timeout(p.timeout), ConfigDir(p.dir), PoolSize(1))
-	if !p.closed {
+	if p.closed {
+		c.Close() // its commands fail: the poller is closed
+	} else {
 		p.clients[addr] = c
 	}
 	return c

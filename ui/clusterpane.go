@@ -258,6 +258,16 @@ func (cv *clusterView) row(n probes.ClusterNode, focused bool, val lipgloss.Styl
 // short is a byte count without the space, for the node rows.
 func short(n int64) string { return strings.ReplaceAll(runbook.Amount(n, "bytes"), " ", "") }
 
+// whole is what the abort criteria read of the pane: a cluster's
+// primaries summed (an error while one does not answer), else its last
+// sample.
+func (p *Pane) whole() probes.Point {
+	if p.cluster != nil {
+		return p.cluster.total
+	}
+	return probes.Point{Sample: p.last, Rates: p.rates}
+}
+
 // totalPoint is the primaries summed, or a zero Point while one of them
 // does not answer (the mapping then shows "-").
 func (cv *clusterView) totalPoint() probes.Point {

@@ -77,4 +77,8 @@ func TestClusterPaneFocus(t *testing.T) {
 	if r := f.m.tgt.rates; !r.Valid || r.OpsPerSec == 0 {
 		t.Fatalf("the focused primary's rates: %+v", r)
 	}
+	// The mapping and the abort criteria read the three primaries summed.
+	if w := f.m.tgt.whole(); w.Sample.Info.Keys() != 3*702 || w.Rates.OpsPerSec != 3*f.m.tgt.rates.OpsPerSec || lastPoint(f.m.tgt).Sample.Info.Keys() != 3*702 {
+		t.Fatalf("the whole cluster: %d keys, rates %+v", w.Sample.Info.Keys(), w.Rates)
+	}
 }
