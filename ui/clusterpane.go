@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cutover/cutover/probes"
 	"github.com/cutover/cutover/runbook"
@@ -251,8 +252,18 @@ func (cv *clusterView) row(n probes.ClusterNode, focused bool, val lipgloss.Styl
 			lag = fmt.Sprintf("%s/%ds", short(b), s)
 		}
 	}
-	return val.Render(truncate(fmt.Sprintf("%s%s %5s %6s %5s %-7s %s", mark, role, rate(r.OpsPerSec, r.Valid),
-		short(in.UsedMemory), rate(float64(in.Keys()), true), lag, n.Addr), w))
+	head := fmt.Sprintf("%s%s %5s %6s %5s %-7s ", mark, role, rate(r.OpsPerSec, r.Valid),
+		short(in.UsedMemory), rate(float64(in.Keys()), true), lag)
+	return val.Render(truncate(head+keepEnd(n.Addr, w-ansi.StringWidth(head)), w))
+}
+
+// keepEnd cuts s to width from the left: nodes' addresses differ at
+// their end (the last octet, the port).
+func keepEnd(s string, width int) string {
+	if len(s) <= width || width < 2 {
+		return s
+	}
+	return "…" + s[len(s)-width+1:]
 }
 
 // short is a byte count without the space, for the node rows.
