@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,13 +214,8 @@ func parseClusterNodes(text, asked string) []ClusterNode {
 		if len(f) < 8 || strings.Contains(f[2], "noaddr") || strings.Contains(f[2], "handshake") {
 			continue
 		}
-		addr, _, _ := strings.Cut(f[1], "@")
-		addr, _, _ = strings.Cut(addr, ",")
-		if strings.HasPrefix(addr, ":") {
-			if host, _, err := net.SplitHostPort(asked); err == nil {
-				addr = net.JoinHostPort(host, addr[1:])
-			}
-		}
+		addr, _, _ := strings.Cut(f[1], "@") // a hostname follows the cluster port
+		addr = nodeAddr(addr, asked)
 		n := ClusterNode{ID: f[0], Addr: addr, Flags: f[2], Link: f[7], Primary: slices.Contains(strings.Split(f[2], ","), "master"), Slot: -1}
 		if n.Primary {
 			n.Shard = addr
