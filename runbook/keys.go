@@ -35,6 +35,7 @@ var KeyActions = []KeyAction{
 	{"tab_live", []string{"2"}},
 	{"tab_log", []string{"3"}},
 	{"next_tab", []string{"tab"}},
+	{"next_shard", []string{"]"}},
 	{"help", []string{"?"}},
 	{"quit", []string{"q", "ctrl+c"}},
 }

@@ -55,6 +55,11 @@ func TestGoldenScreens(t *testing.T) {
 			inWindow(t, f, runbook.Budgets{runbook.CutoverWatch: 10 * time.Minute})
 			f.m.readings, f.m.criteria.List = nil, nil // a window without abort criteria
 		}},
+		// A cluster target: state and slots, a row per node (one down),
+		// the focused shard in full; ] moves the focus.
+		{"cluster_160x48", 160, 48, func(t *testing.T, f *fixture) { clusterTarget(t, f) }},
+		{"cluster_shard2_160x48", 160, 48, func(t *testing.T, f *fixture) { clusterTarget(t, f); f.press(t, "]") }},
+		{"cluster_live_80x24", 80, 24, func(t *testing.T, f *fixture) { clusterTarget(t, f); f.press(t, "2") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, tc.w, tc.h)

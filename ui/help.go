@@ -16,6 +16,7 @@ func (k KeyMap) helpRows() []key.Binding {
 		group("the first or the last step", k.First, k.Last),
 		k.Run, k.Skip, k.Rerun, k.Verify, k.Cancel, k.Rollback, k.Handoff,
 		group("runbook, live panes, log (on terminals under 120x36)", k.TabRunbook, k.TabLive, k.TabLog, k.NextTab),
+		k.NextShard,
 		k.Help, k.Quit,
 	}
 }

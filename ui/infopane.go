@@ -35,8 +35,9 @@ type Pane struct {
 	rates    probes.Rates // from the sample before last to last
 	lines    []string     // rendered body, rebuilt only when a sample arrives
 	linesW   int
-	addr     string // the server that last answered
-	downWhy  string // why it is unreachable, "" while it answers
+	addr     string       // the server that last answered
+	downWhy  string       // why it is unreachable, "" while it answers
+	cluster  *clusterView // a cluster target's nodes (clusterpane.go)
 }
 
 // NewPane polls p every interval; a nil poller shows "not configured".
@@ -46,9 +47,10 @@ func NewPane(name string, p Poller, interval time.Duration) *Pane {
 
 type (
 	pollMsg struct {
-		pane   string
-		tag    int
-		sample probes.Sample
+		pane    string
+		tag     int
+		sample  probes.Sample
+		cluster *probes.ClusterSample // a cluster pane's poll
 	}
 	pollTickMsg struct {
 		pane string
@@ -59,12 +61,15 @@ type (
 // poll sends one INFO off the Update loop; the poller's timeout is under
 // the interval, so polls never pile up.
 func (p *Pane) poll(w *work) tea.Cmd {
-	if p == nil || p.poller == nil || p.inflight {
+	if p == nil || (p.poller == nil && p.cluster == nil) || p.inflight {
 		return nil
 	}
 	p.tag++
 	p.inflight = true
 	tag, poller, name := p.tag, p.poller, p.name
+	if p.cluster != nil {
+		return p.cluster.poll(w, name, tag)
+	}
 	return w.cmd(func(ctx context.Context) tea.Msg {
 		return pollMsg{pane: name, tag: tag, sample: poller.Poll(ctx)}
 	})
@@ -74,6 +79,9 @@ func (p *Pane) poll(w *work) tea.Cmd {
 func (p *Pane) close() {
 	if p != nil && p.poller != nil {
 		p.poller.Close()
+	}
+	if p != nil && p.cluster != nil {
+		p.cluster.poller.Close()
 	}
 }
 
@@ -94,8 +102,12 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 		return nil
 	}
 	p.inflight = false
-	p.last = msg.sample
-	p.rates = p.hist.Add(msg.sample)
+	if msg.cluster != nil {
+		msg.sample = m.observeCluster(p, *msg.cluster)
+	} else {
+		p.last = msg.sample
+		p.rates = p.hist.Add(msg.sample)
+	}
 	p.lines = nil
 	m.logPoll(p, msg.sample)
 	m.observeCriteria()
@@ -142,16 +154,16 @@ func (p *Pane) title() string {
 	if pt, ok := p.hist.Last(); ok {
 		t += " " + pt.Sample.Addr
 	}
-	return t
+	return t + p.shardLabel()
 }
 
 // view renders the pane body; it is cached until the next sample.
 func (p *Pane) view(w, h int, now time.Time) string {
-	if p == nil || p.poller == nil {
+	if p == nil || (p.poller == nil && p.cluster == nil) {
 		return sFaint.Render("not configured")
 	}
 	if p.lines == nil || p.linesW != w {
-		p.lines, p.linesW = p.render(w), w
+		p.lines, p.linesW = p.body(w), w
 	}
 	lines := p.lines
 	if len(lines) > h {

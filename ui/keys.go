@@ -16,7 +16,7 @@ import (
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, First, Last             key.Binding
 	Run, Skip, Rerun, Verify, Cancel, Rollback, Handoff key.Binding
-	TabRunbook, TabLive, TabLog, NextTab                key.Binding
+	TabRunbook, TabLive, TabLog, NextTab, NextShard     key.Binding
 	Help, Quit                                          key.Binding
 	Dialog                                              DialogKeys
 }
@@ -45,6 +45,7 @@ var actionHelp = map[string]string{
 	"tab_live":    "the live panes tab",
 	"tab_log":     "the log tab",
 	"next_tab":    "the next tab",
+	"next_shard":  "a cluster target: the live pane's next shard in full",
 	"help":        "this help (any key closes it)",
 	"quit":        "quit (asks first while a step runs)",
 }
@@ -75,7 +76,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"up": &k.Up, "down": &k.Down, "page_up": &k.PageUp, "page_down": &k.PageDown, "first": &k.First, "last": &k.Last,
 		"run": &k.Run, "skip": &k.Skip, "rerun": &k.Rerun, "verify": &k.Verify, "cancel": &k.Cancel,
 		"rollback": &k.Rollback, "handoff": &k.Handoff,
-		"tab_runbook": &k.TabRunbook, "tab_live": &k.TabLive, "tab_log": &k.TabLog, "next_tab": &k.NextTab,
+		"tab_runbook": &k.TabRunbook, "tab_live": &k.TabLive, "tab_log": &k.TabLog, "next_tab": &k.NextTab, "next_shard": &k.NextShard,
 		"help": &k.Help, "quit": &k.Quit,
 	}
 }

@@ -220,6 +220,7 @@ func (m *Model) memo(name, key string, render func() string) string {
 func (m *Model) liveColumn(w, h int) string {
 	paneH := min(h/2, 17)
 	paneH = max(paneH, min(h, 12))
+	paneH = max(paneH, min(paneH+m.tgt.clusterRows(), h-10)) // a cluster's node rows; the mapping keeps 10 lines
 	half := w / 2
 	src := m.memo("source", fmt.Sprint(m.src.tag, half, paneH), func() string {
 		return pane(m.src.title(), m.src.view(half-4, paneH-2, m.now()), half, paneH)

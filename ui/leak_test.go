@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,53 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	m.Close()
 	if st := eng.State().Get("build.reachable"); st.Status != runbook.Failed {
 		t.Fatalf("the step left running is %s after Close, want failed (cancelled)", st.Status)
+	}
+}
+
+// A cluster target's pane on a real cluster: every node polled, the
+// header from CLUSTER INFO, and Close leaves no goroutine and no node's
+// connection behind.
+func TestClusterPaneOnARealCluster(t *testing.T) {
+	c := labtest.Cluster(t, 3, 1, labtest.WithPassword("cl-pw"))
+	cfg := testConfig(t, "")
+	cfg.PollInterval.Duration = 200 * time.Millisecond
+	cfg.Target.Kind, cfg.Target.Sentinel = "cluster", runbook.Sentinel{}
+	cfg.Target.URL, cfg.Target.Secret.Value = "redis://"+c.Primaries[0].Addr(), "cl-pw"
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+
+	eng, _, err := runbook.Open(cfg, runbook.New(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	m := New(context.Background(), Options{Engine: eng, Operator: "alice",
+		Source:  NewPane("source", nil, cfg.PollInterval.Duration), // not configured
+		Target:  NewClusterPane("target", probes.TargetClusterPoller(cfg), cfg.PollInterval.Duration),
+		Mapping: NewMapping(probes.Mapping{}, nil)})
+	f := &fixture{inbox: make(chan tea.Msg, 256), m: m, eng: eng}
+	f.m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	f.deliver(m.Init()())
+	waitFor(t, func() bool { return len(m.tgt.cluster.last.Nodes) == 6 && m.tgt.hist.Len() >= 2 }, f)
+	if s := f.screen(); !strings.Contains(s, "cluster_state ok · slots 16384/16384") || !strings.Contains(s, "shard 1/3") {
+		t.Fatalf("no cluster header:\n%s", s)
+	}
+	m.Close()
+	for _, n := range c.Nodes() {
+		s := probes.Client(cfg.Target.Endpoint, "check", probes.Addr(n.Addr()))
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			list, err := s.ClientList(context.Background()).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(list, "name=cutover-poller") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still has the pane's connection after Close:\n%s", n.Addr(), list)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		s.Close()
 	}
 }

@@ -97,6 +97,9 @@ func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
 		return line
 	}
 	out := []string{sBold.Render(truncate(row("CloudWatch", "INFO", "source CW", "source INFO", "target"), w))}
+	if b := tgt.shardBreakdown(); b != "" {
+		out = append(out, sFaint.Render(truncate(b, w)))
+	}
 	for _, r := range rows {
 		out = append(out, truncate(row(r.CloudWatch, r.Formula, r.CW, r.Source, r.Target), w))
 	}
@@ -114,6 +117,9 @@ func (mp *Mapping) view(src, tgt *Pane, w, h int) string {
 // lastPoint is a pane's newest answer, or a zero Point while it has none
 // or its endpoint is down.
 func lastPoint(p *Pane) probes.Point {
+	if p != nil && p.cluster != nil {
+		return p.cluster.totalPoint()
+	}
 	if p == nil || p.hist.Err() != nil {
 		return probes.Point{}
 	}

@@ -313,6 +313,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Handoff):
 		return m.writeHandoff()
+	case key.Matches(msg, k.NextShard):
+		m.nextShard()
 	case key.Matches(msg, k.Run):
 		return m.act(m.focused())
 	case key.Matches(msg, k.Skip):

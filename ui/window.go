@@ -26,7 +26,8 @@ func (m *Model) observeCriteria() {
 	if len(m.criteria.List) == 0 || m.src == nil || m.tgt == nil {
 		return
 	}
-	l := probes.Live{Source: m.src.last, SourceRates: m.src.rates, Target: m.tgt.last, TargetRates: m.tgt.rates, State: m.state}
+	tgt := m.tgt.whole()
+	l := probes.Live{Source: m.src.last, SourceRates: m.src.rates, Target: tgt.Sample, TargetRates: tgt.Rates, State: m.state}
 	m.readings = m.criteria.Observe(l, m.now())
 	for _, r := range m.readings {
 		if r.Met && !m.aborted[r.Criterion.Text] {

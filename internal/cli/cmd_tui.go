@@ -56,7 +56,7 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 	return ui.Run(ctx, ui.Options{
 		Engine: eng, Operator: op, Notes: notes,
 		Source:  ui.NewPane("source", sourcePoller(cfg), cfg.PollInterval.Duration),
-		Target:  ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration),
+		Target:  targetPane(cfg),
 		Mapping: ui.NewMapping(probes.MappingFor(cfg.Source), cloudWatch(cfg)),
 		Log:     logf,
 		Hooks:   labHooks(cfg),
@@ -72,6 +72,15 @@ func runConsole(ctx context.Context, f configFlag, operator string) error {
 // sourcePoller and targetPoller feed the INFO panes.
 func sourcePoller(cfg *runbook.Config) ui.Poller { return probes.SourcePoller(cfg) }
 func targetPoller(cfg *runbook.Config) ui.Poller { return probes.TargetPoller(cfg) }
+
+// targetPane is a cluster target's pane (every node, the focused shard in
+// full) or the single-node pane.
+func targetPane(cfg *runbook.Config) *ui.Pane {
+	if cfg.Target.Kind == "cluster" {
+		return ui.NewClusterPane("target", probes.TargetClusterPoller(cfg), cfg.PollInterval.Duration)
+	}
+	return ui.NewPane("target", targetPoller(cfg), cfg.PollInterval.Duration)
+}
 
 // cloudWatch reads the source's CloudWatch metrics when the source is an
 // ElastiCache replication group or serverless cache; nil otherwise (the mapping shows "-"). The client
