@@ -20,7 +20,7 @@ func TestApplies(t *testing.T) {
 		wantKnown bool
 		wantWhy   string
 	}{
-		{"sentinel check on a standalone target", "redis", "standalone", reachable, "build.sentinel", NotApplied, true, "only for target kind sentinel/cluster; this one is standalone"},
+		{"sentinel check on a standalone target", "redis", "standalone", reachable, "build.sentinel", NotApplied, true, "only for target kind sentinel; this one is standalone"},
 		{"sentinel check on a sentinel target", "redis", "sentinel", reachable, "build.sentinel", Ready, true, ""},
 		{"cluster check on a sentinel target", "redis", "sentinel", nil, "build.cluster", NotApplied, true, "only for target kind cluster; this one is sentinel"},
 		{"cluster check waits for its needs", "redis", "cluster", nil, "build.cluster", Pending, true, ""},
