@@ -56,25 +56,13 @@ func TestClusterMigrationWithRunCommand(t *testing.T) {
 	step("migrate.parity")
 	checkClusterLoaded(t, env, journal)
 
-	step("cutover.gonogo", "--yes", "--second", "bob")
-	step("cutover.cname", "--yes", "--second", "bob")
-	restartApp(t, config)
-	step("cutover.stragglers")
-	step("cutover.restart", "--note", "e2e: POST app/restart to the lab")
-	step("cutover.watch")
-	step("verify.connect")
-	step("verify.data")
-	step("verify.performance")
-	step("verify.failover", "--yes", "--second", "bob", "--opt", "mode=failover")
+	swapVerifyRollback(t, step, env, config)
 	if ev := outputOf(t, journal, "verify.failover", "events"); !strings.Contains(ev, "promoted") {
 		t.Errorf("the cluster drill's events %q lack the promotion", ev)
 	}
 	if lost := outputOf(t, journal, "verify.failover", "acked_lost"); lost != "0" {
 		t.Errorf("a coordinated CLUSTER FAILOVER lost %s acknowledged writes", lost)
 	}
-	step("verify.backup", "--yes")
-	step("rollback.cname", "--yes", "--second", "bob")
-	resolvesTo(t, env, "source.lab.internal.", env["SOURCE_ADDR"])
 
 	out, code := cutoverCLI(t, config, "status", "--json")
 	if code != 0 {

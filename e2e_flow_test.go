@@ -48,20 +48,7 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 	step("migrate.parity")
 	checkLoaded(t, env, journal)
 
-	step("cutover.gonogo", "--yes", "--second", "bob")
-	step("cutover.cname", "--yes", "--second", "bob")
-	resolvesTo(t, env, "target.lab.internal.", env["TARGET_PRIMARY_ADDR"])
-	restartApp(t, config)
-	step("cutover.stragglers")
-	step("cutover.restart", "--note", "e2e: POST app/restart to the lab")
-	step("cutover.watch")
-	step("verify.connect")
-	step("verify.data")
-	step("verify.performance")
-	step("verify.failover", "--yes", "--second", "bob", "--opt", "mode=failover")
-	step("verify.backup", "--yes")
-	step("rollback.cname", "--yes", "--second", "bob")
-	resolvesTo(t, env, "source.lab.internal.", env["SOURCE_ADDR"])
+	swapVerifyRollback(t, step, env, config)
 	if out, code := cutoverCLI(t, config, "run", "verify.decommission", "--note", "e2e: too early"); code == 0 || !strings.Contains(out, "must wait until") {
 		t.Errorf("verify.decommission was not held for days after the swap: exit %d\n%s", code, out)
 	}
@@ -171,6 +158,28 @@ func stepper(t *testing.T, config string, printed *strings.Builder) func(args ..
 		}
 		t.Logf("%-20s %5.1fs", args[0], time.Since(start).Seconds())
 	}
+}
+
+// swapVerifyRollback runs the swap and everything after it: go/no-go, the
+// CNAME (proven to lead to the target), the application restarted,
+// stragglers, the watch, the verify steps with a coordinated failover
+// drill and the backup test, then the rollback (proven to lead back).
+func swapVerifyRollback(t *testing.T, step func(args ...string), env map[string]string, config string) {
+	t.Helper()
+	step("cutover.gonogo", "--yes", "--second", "bob")
+	step("cutover.cname", "--yes", "--second", "bob")
+	resolvesTo(t, env, "target.lab.internal.", env["TARGET_PRIMARY_ADDR"])
+	restartApp(t, config)
+	step("cutover.stragglers")
+	step("cutover.restart", "--note", "e2e: POST app/restart to the lab")
+	step("cutover.watch")
+	step("verify.connect")
+	step("verify.data")
+	step("verify.performance")
+	step("verify.failover", "--yes", "--second", "bob", "--opt", "mode=failover")
+	step("verify.backup", "--yes")
+	step("rollback.cname", "--yes", "--second", "bob")
+	resolvesTo(t, env, "source.lab.internal.", env["SOURCE_ADDR"])
 }
 
 // inventoryAndBuild runs the inventory and build phases the lab has, with

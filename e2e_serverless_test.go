@@ -53,19 +53,7 @@ func TestServerlessMigrationWithRunCommand(t *testing.T) {
 	checkLoaded(t, env, journal)
 
 	step("build.dns", "--yes")
-	step("cutover.gonogo", "--yes", "--second", "bob")
-	step("cutover.cname", "--yes", "--second", "bob")
-	resolvesTo(t, env, "target.lab.internal.", env["TARGET_PRIMARY_ADDR"])
-	restartApp(t, config)
-	step("cutover.stragglers")
-	step("cutover.restart", "--note", "e2e: POST app/restart to the lab")
-	step("cutover.watch")
-	step("verify.connect")
-	step("verify.data")
-	step("verify.performance")
-	step("verify.failover", "--yes", "--second", "bob", "--opt", "mode=failover")
-	step("verify.backup", "--yes")
-	step("rollback.cname", "--yes", "--second", "bob")
+	swapVerifyRollback(t, step, env, config)
 	noSecrets(t, dir, map[string]string{"the journal": readFile(t, journal), "the commands' output": printed.String()})
 }
 

@@ -129,6 +129,17 @@ func baseOptions(s settings, purpose string) *redis.Options {
 	}
 }
 
+// universal carries baseOptions and the target's credentials into the
+// options go-redis derives its Sentinel and cluster clients from.
+func universal(t runbook.Target, b *redis.Options) *redis.UniversalOptions {
+	return &redis.UniversalOptions{
+		Username: t.Username, Password: t.Secret.Value, DB: b.DB, Protocol: b.Protocol, DisableIdentity: b.DisableIdentity,
+		DialTimeout: b.DialTimeout, ReadTimeout: b.ReadTimeout, WriteTimeout: b.WriteTimeout, PoolTimeout: b.PoolTimeout,
+		PoolSize: b.PoolSize, MaxIdleConns: b.MaxIdleConns, MaxRetries: b.MaxRetries, DialerRetries: b.DialerRetries,
+		OnConnect: b.OnConnect, MaintNotificationsConfig: b.MaintNotificationsConfig,
+	}
+}
+
 // sanitizeName keeps a client name to what CLIENT SETNAME accepts.
 func sanitizeName(s string) string {
 	return strings.Map(func(r rune) rune {

@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/cutover/cutover/runbook"
 )
@@ -16,22 +15,7 @@ import (
 func ClusterClient(t runbook.Target, purpose string, opts ...Option) *redis.ClusterClient {
 	s := newSettings(opts)
 	b := baseOptions(s, purpose)
-	o := &redis.ClusterOptions{
-		Username:                 t.Username,
-		Password:                 t.Secret.Value,
-		Protocol:                 b.Protocol,
-		DisableIdentity:          true,
-		DialTimeout:              b.DialTimeout,
-		ReadTimeout:              b.ReadTimeout,
-		WriteTimeout:             b.WriteTimeout,
-		PoolTimeout:              b.PoolTimeout,
-		PoolSize:                 b.PoolSize,
-		MaxIdleConns:             b.MaxIdleConns,
-		MaxRetries:               b.MaxRetries,
-		DialerRetries:            b.DialerRetries,
-		OnConnect:                b.OnConnect,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-	}
+	o := universal(t, b).Cluster()
 	addr := "cluster of " + t.URL
 	u, err := url.Parse(t.URL)
 	switch {

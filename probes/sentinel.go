@@ -17,25 +17,9 @@ import (
 func FailoverClient(t runbook.Target, purpose string, opts ...Option) *redis.Client {
 	s := newSettings(opts)
 	b := baseOptions(s, purpose)
-	o := &redis.FailoverOptions{
-		MasterName:       t.Sentinel.Master,
-		SentinelAddrs:    t.Sentinel.Addrs,
-		SentinelPassword: t.Sentinel.Secret.Value,
-		Username:         t.Username,
-		Password:         t.Secret.Value,
-		DB:               b.DB,
-		Protocol:         b.Protocol,
-		DisableIdentity:  true,
-		DialTimeout:      b.DialTimeout,
-		ReadTimeout:      b.ReadTimeout,
-		WriteTimeout:     b.WriteTimeout,
-		PoolTimeout:      b.PoolTimeout,
-		PoolSize:         b.PoolSize,
-		MaxIdleConns:     b.MaxIdleConns,
-		MaxRetries:       b.MaxRetries,
-		DialerRetries:    b.DialerRetries,
-		OnConnect:        b.OnConnect,
-	}
+	u := universal(t, b)
+	u.MasterName, u.Addrs, u.SentinelPassword = t.Sentinel.Master, t.Sentinel.Addrs, t.Sentinel.Secret.Value
+	o := u.Failover()
 	if u, err := url.Parse(t.URL); err == nil && u.Scheme == "rediss" {
 		tc, err := tlsConfig(t.Endpoint, u.Hostname(), s.dir)
 		if err != nil {
