@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,4 +131,40 @@ func checkClusterLoaded(t *testing.T, env map[string]string, journal string) {
 			t.Errorf("target %s: differs from the source (%v)", key, err)
 		}
 	}
+}
+
+// nodeRow is a row of the cluster pane: role P or R, then ops/s.
+var nodeRow = regexp.MustCompile(`[▸ ][PR] +[0-9.]+k? `)
+
+// The console on the cluster lab: the target pane is the cluster's (its
+// state, the slots and a row per node), ] moves the focused shard, and
+// build.cluster (after build.reachable, run headless) runs from the
+// keyboard.
+func TestConsoleOnClusterLab(t *testing.T) {
+	t.Parallel()
+	_, config := startLab(t, "2000", "--cluster")
+	if out, code := cutoverCLI(t, config, "run", "build.reachable"); code != 0 {
+		t.Fatalf("build.reachable: exit %d\n%s", code, out)
+	}
+	tm := newTmux(t, 160, 48, "CUTOVER_OPERATOR=alice TERM=xterm-256color "+binary+" tui --config "+config)
+	tm.waitScreen("the cluster pane with its six nodes", 30*time.Second, func(s string) bool {
+		return strings.Contains(s, "cluster_state ok") && strings.Contains(s, "slots 16384/16384") && len(nodeRow.FindAllString(s, -1)) == 6
+	})
+	tm.keys("]")
+	tm.waitScreen("the focus on the second shard", 10*time.Second, func(s string) bool { return strings.Contains(s, "shard 2/3") })
+	// build.cluster is the 18th step of a cluster-mode ElastiCache runbook.
+	for range 17 {
+		tm.keys("j")
+	}
+	tm.waitScreen("build.cluster focused", 5*time.Second, func(s string) bool { return strings.Contains(s, "Cluster slots") })
+	tm.keys("Enter")
+	journal := filepath.Join(filepath.Dir(config), "cutover.journal")
+	deadline := time.Now().Add(30 * time.Second)
+	for !journalHas(t, journal, "build.cluster", "succeed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("build.cluster did not succeed; screen:\n%s", tm.screen())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tm.keys("q")
 }
