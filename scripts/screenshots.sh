@@ -82,3 +82,20 @@ sleep 14
 shot drill-result
 keys q
 
+sleep 1
+tmux -L "$sock" kill-session -t shots 2>/dev/null || true
+kill "$lab" 2>/dev/null && wait "$lab" 2>/dev/null || true
+
+# The cluster lab: the target pane is the cluster's, the second shard in
+# focus.
+./cutover lab serve --cluster --dir "$dir/cluster" --keys 50000 >"$dir/cserve.out" 2>"$dir/cserve.err" &
+lab=$!
+for _ in $(seq 1 120); do grep -q '^lab ready' "$dir/cserve.out" 2>/dev/null && break; sleep 0.25; done
+grep -q '^lab ready' "$dir/cserve.out" || { cat "$dir/cserve.err"; exit 1; }
+tmux -L "$sock" -f /dev/null new-session -d -s shots -x 160 -y 48 \
+	"CUTOVER_OPERATOR=alice TERM=xterm-256color ./cutover tui --config $dir/cluster/cutover.yaml"
+sleep 6
+keys ]
+sleep 1.5
+shot cluster
+keys q

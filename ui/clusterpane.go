@@ -138,6 +138,7 @@ func (p *Pane) nextShard() bool {
 	}
 	p.cluster.focus++
 	p.cluster.refocus(p)
+	p.addr = "" // the operator moved the focus: no "now follows" on the log
 	return true
 }
 
