@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -65,26 +66,17 @@ func slotCoverage(slots []redis.ClusterSlot, asked string) (slotSet, []shard) {
 		if len(s.Nodes) == 0 {
 			continue
 		}
-		primary := nodeAddr(s.Nodes[0].Addr, asked)
+		primary := rediscluster.NodeAddr(s.Nodes[0].Addr, asked)
 		if slices.ContainsFunc(shards, func(sh shard) bool { return sh.primary == primary }) {
 			continue
 		}
 		sh := shard{primary: primary}
 		for _, n := range s.Nodes[1:] {
-			sh.replicas = append(sh.replicas, nodeAddr(n.Addr, asked))
+			sh.replicas = append(sh.replicas, rediscluster.NodeAddr(n.Addr, asked))
 		}
 		shards = append(shards, sh)
 	}
 	return seen, shards
-}
-
-func nodeAddr(addr, asked string) string {
-	if strings.HasPrefix(addr, ":") {
-		if host, _, err := net.SplitHostPort(asked); err == nil {
-			return net.JoinHostPort(host, addr[1:])
-		}
-	}
-	return addr
 }
 
 // zoneOf is a node's zone from target.zones (by host:port, then host);
@@ -173,7 +165,7 @@ func slotMap(slots []redis.ClusterSlot, asked string) string {
 	for _, r := range s {
 		primary := "none"
 		if len(r.Nodes) > 0 {
-			primary = nodeAddr(r.Nodes[0].Addr, asked)
+			primary = rediscluster.NodeAddr(r.Nodes[0].Addr, asked)
 		}
 		out = append(out, fmt.Sprintf("%d-%d %s", r.Start, r.End, primary))
 	}
@@ -188,13 +180,10 @@ func slotMap(slots []redis.ClusterSlot, asked string) string {
 // without an address.
 func clusterNodeAddrs(text, asked string) []string {
 	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 3 || strings.Contains(f[2], "handshake") || strings.Contains(f[2], "noaddr") {
-			continue
+	for _, n := range rediscluster.ParseNodes(text, asked) {
+		if !n.Has("handshake") && !n.Has("noaddr") {
+			out = append(out, n.Addr)
 		}
-		addr, _, _ := strings.Cut(f[1], "@")
-		out = append(out, nodeAddr(addr, asked))
 	}
 	slices.Sort(out)
 	return out

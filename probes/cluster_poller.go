@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -209,24 +210,20 @@ func (p *ClusterPoller) readMap(ctx context.Context) error {
 // has met no other lists itself without an IP: it is the one asked.
 func parseClusterNodes(text, asked string) []ClusterNode {
 	var nodes []ClusterNode
-	for line := range strings.Lines(text) {
-		f := strings.Fields(line)
-		if len(f) < 8 || strings.Contains(f[2], "noaddr") || strings.Contains(f[2], "handshake") {
+	for _, rn := range rediscluster.ParseNodes(text, asked) {
+		if rn.Has("noaddr") || rn.Has("handshake") {
 			continue
 		}
-		addr, _, _ := strings.Cut(f[1], "@") // a hostname follows the cluster port
-		addr = nodeAddr(addr, asked)
-		n := ClusterNode{ID: f[0], Addr: addr, Flags: f[2], Link: f[7], Primary: slices.Contains(strings.Split(f[2], ","), "master"), Slot: -1}
+		n := ClusterNode{ID: rn.ID, Addr: rn.Addr, Flags: strings.Join(rn.Flags, ","), Link: rn.Link, Primary: rn.Has("master"), Slot: -1}
 		if n.Primary {
-			n.Shard = addr
-			for _, s := range f[8:] {
-				lo, _, _ := strings.Cut(s, "-")
-				if v, err := strconv.Atoi(lo); err == nil && (n.Slot < 0 || v < n.Slot) {
-					n.Slot = v
+			n.Shard = rn.Addr
+			for _, r := range rn.Slots {
+				if n.Slot < 0 || r[0] < n.Slot {
+					n.Slot = r[0]
 				}
 			}
 		} else {
-			n.master = f[3]
+			n.master = rn.Master
 		}
 		nodes = append(nodes, n)
 	}

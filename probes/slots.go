@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cutover/cutover/rediscluster"
 )
 
-const clusterSlots = 16384
+const clusterSlots = rediscluster.Count
 
 // slotSet marks the slots of a Redis Cluster.
 type slotSet []bool
@@ -58,21 +60,5 @@ func (s slotSet) count() int {
 
 // missing lists the unmarked slots as ranges, "5461-10922, 16000", or "".
 func (s slotSet) missing() string {
-	var out []string
-	for i := 0; i < len(s); i++ {
-		if s[i] {
-			continue
-		}
-		j := i
-		for j+1 < len(s) && !s[j+1] {
-			j++
-		}
-		if i == j {
-			out = append(out, strconv.Itoa(i))
-		} else {
-			out = append(out, fmt.Sprintf("%d-%d", i, j))
-		}
-		i = j
-	}
-	return strings.Join(out, ", ")
+	return strings.Join(rediscluster.Ranges(len(s), func(i int) bool { return !s[i] }), ", ")
 }

@@ -1,10 +1,11 @@
 package drill
 
 import (
-	"net"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cutover/cutover/rediscluster"
 )
 
 // clusterNode is one line of CLUSTER NODES.
@@ -55,43 +56,11 @@ func (n clusterNode) ownsAll(rs [][2]int) bool {
 	return len(rs) > 0
 }
 
-// parseNodes reads CLUSTER NODES as asked of the node at asked:
-// <id> <ip:port@cport[,hostname]> <flags> <master> <ping> <pong> <epoch>
-// <link> <slot>... A node that has not met another yet reports itself
-// without an IP.
+// parseNodes reads CLUSTER NODES as asked of the node at asked.
 func parseNodes(text, asked string) []clusterNode {
 	var out []clusterNode
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 8 {
-			continue
-		}
-		addr, _, _ := strings.Cut(f[1], "@")
-		addr, _, _ = strings.Cut(addr, ",")
-		if strings.HasPrefix(addr, ":") {
-			if host, _, err := net.SplitHostPort(asked); err == nil {
-				addr = net.JoinHostPort(host, addr[1:])
-			}
-		}
-		n := clusterNode{id: f[0], addr: addr, flags: strings.Split(f[2], ","), link: f[7]}
-		if f[3] != "-" {
-			n.master = f[3]
-		}
-		for _, s := range f[8:] {
-			if strings.HasPrefix(s, "[") {
-				continue // a slot being migrated or imported
-			}
-			lo, hi, ok := strings.Cut(s, "-")
-			if !ok {
-				hi = lo
-			}
-			a, err1 := strconv.Atoi(lo)
-			b, err2 := strconv.Atoi(hi)
-			if err1 == nil && err2 == nil {
-				n.slots = append(n.slots, [2]int{a, b})
-			}
-		}
-		out = append(out, n)
+	for _, n := range rediscluster.ParseNodes(text, asked) {
+		out = append(out, clusterNode{id: n.ID, addr: n.Addr, flags: n.Flags, master: n.Master, link: n.Link, slots: n.Slots})
 	}
 	return out
 }

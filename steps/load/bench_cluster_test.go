@@ -19,6 +19,7 @@ import (
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/servers"
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
@@ -62,9 +63,9 @@ func benchPipes(b *testing.B, dst *servers.Cluster, files []string) []string {
 	}
 	var out []string
 	for _, p := range dst.Primaries {
-		mine := func(key []byte) bool { return owner[slot.Of(key)] == p.Addr() }
+		mine := func(key []byte) bool { return owner[rediscluster.Of(key)] == p.Addr() }
 		var serves string
-		for s := range slot.Count {
+		for s := range rediscluster.Count {
 			if mine := owner[s] == p.Addr(); mine && (s == 0 || owner[s-1] != p.Addr()) {
 				serves += "-" + strconv.Itoa(s)
 			}

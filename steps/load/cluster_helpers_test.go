@@ -12,6 +12,7 @@ import (
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/seed"
 	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/parity"
 	"github.com/cutover/cutover/steps/rdb"
@@ -183,7 +184,7 @@ func settled(t *testing.T, cl *servers.Cluster) {
 	ctx := context.Background()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var maps [][slot.Count]string
+		var maps [][rediscluster.Count]string
 		for _, p := range cl.Primaries {
 			c := nodeClient(p.Addr(), cl.Password)
 			m, err := slot.Read(ctx, c)

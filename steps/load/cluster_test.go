@@ -15,6 +15,7 @@ import (
 
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/lab/servers"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/parity"
 	"github.com/cutover/cutover/steps/rdb"
@@ -113,7 +114,7 @@ func TestLoadClusterFollowsMovedAndAsk(t *testing.T) {
 	// Two of a's slots move to b for good, one starts migrating to c.
 	var moved []int
 	for _, k := range fileKeys(t, files[0]) {
-		s := slot.Of([]byte(k.name))
+		s := rediscluster.Of([]byte(k.name))
 		if p.slots.owner[s] == a.Addr() && len(moved) < 3 && !slices.Contains(moved, s) {
 			moved = append(moved, s)
 		}
@@ -211,7 +212,7 @@ func TestLoadClusterRebuildsThroughAsk(t *testing.T) {
 	// migrations at once can leave the nodes disagreeing on the epochs).
 	moving := -1
 	for _, k := range keys {
-		if s := slot.Of([]byte(k.name)); !rdb.RestorableOn(k.typ, p.t.RDBVersion) {
+		if s := rediscluster.Of([]byte(k.name)); !rdb.RestorableOn(k.typ, p.t.RDBVersion) {
 			moving = s
 			break
 		}

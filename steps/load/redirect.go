@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cutover/cutover/steps/load/slot"
+	"github.com/cutover/cutover/rediscluster"
 )
 
 // maxHops bounds the redirects one key may follow.
@@ -27,7 +27,7 @@ func parseRedirect(e replyError) (redirect, bool) {
 		return redirect{}, false
 	}
 	n, err := strconv.Atoi(f[1])
-	if err != nil || n < 0 || n >= slot.Count {
+	if err != nil || n < 0 || n >= rediscluster.Count {
 		return redirect{}, false
 	}
 	return redirect{ask: f[0] == "ASK", slot: n, addr: f[2]}, true

@@ -11,9 +11,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/livesync/keycopy"
-	"github.com/cutover/cutover/steps/load/slot"
 )
 
 // When a serverless cache's snapshot cannot be exported (no bucket in its
@@ -180,7 +180,7 @@ func bySlot(keys []string) [][]string {
 	index := map[int]int{}
 	var groups [][]string
 	for _, k := range keys {
-		s := slot.Of([]byte(k))
+		s := rediscluster.Of([]byte(k))
 		i, ok := index[s]
 		if !ok {
 			i = len(groups)

@@ -13,9 +13,9 @@ import (
 	"github.com/cutover/cutover/lab"
 	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/livesync"
-	"github.com/cutover/cutover/steps/load/slot"
 )
 
 func TestSlot(t *testing.T) {
@@ -23,11 +23,11 @@ func TestSlot(t *testing.T) {
 	// CLUSTER KEYSLOT's answers (the CRC16 check value of "123456789" is 0x31C3).
 	for key, want := range map[string]int{"123456789": 0x31c3, "foo": 12182, "myset": 560, "myset2": 7967,
 		"{user1}:myset": 8106, "{user1}:myset2": 8106, "a{user1}b{x}": 8106} {
-		if got := slot.Of([]byte(key)); got != want {
-			t.Errorf("slot.Of(%q) = %d, want %d", key, got, want)
+		if got := rediscluster.Of([]byte(key)); got != want {
+			t.Errorf("rediscluster.Of(%q) = %d, want %d", key, got, want)
 		}
 	}
-	if slot.Of([]byte("{}user1")) == slot.Of([]byte("user1")) {
+	if rediscluster.Of([]byte("{}user1")) == rediscluster.Of([]byte("user1")) {
 		t.Error("an empty hash tag hashes the whole key")
 	}
 	got := bySlot([]string{"{u1}:a", "foo", "{u1}:b", "myset"})

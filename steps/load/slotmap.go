@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/steps/load/slot"
 )
 
@@ -21,15 +22,15 @@ type slotMap struct {
 	gen    atomic.Int64
 
 	mu        sync.Mutex
-	owner     [slot.Count]string
+	owner     [rediscluster.Count]string
 	refreshed time.Time
 }
 
-func newSlotMap(owner [slot.Count]string, client func(addr string) *redis.Client) *slotMap {
+func newSlotMap(owner [rediscluster.Count]string, client func(addr string) *redis.Client) *slotMap {
 	return &slotMap{owner: owner, client: client}
 }
 
-func (m *slotMap) snapshot() ([slot.Count]string, int64) {
+func (m *slotMap) snapshot() ([rediscluster.Count]string, int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.owner, m.gen.Load()
@@ -86,27 +87,18 @@ func migrations(ctx context.Context, c *redis.Client) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CLUSTER NODES on %s: %s", c.Options().Addr, probes.Explain(err))
 	}
+	self := c.Options().Addr
 	addrs := map[string]string{}
 	var mine []string
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 8 {
-			continue
-		}
-		addr, _, _ := strings.Cut(f[1], "@")
-		addrs[f[0]] = addr
-		if strings.Contains(f[2], "myself") {
-			mine = f[8:]
+	for _, n := range rediscluster.ParseNodes(text, self) {
+		addrs[n.ID] = n.Addr
+		if n.Has("myself") {
+			mine = n.Markers
 		}
 	}
-	self := c.Options().Addr
 	var out []string
 	for _, s := range mine {
-		body, ok := strings.CutPrefix(s, "[")
-		if !ok {
-			continue
-		}
-		body = strings.TrimSuffix(body, "]")
+		body := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 		if slot, id, ok := strings.Cut(body, "->-"); ok {
 			out = append(out, fmt.Sprintf("slot %s migrating from %s to %s", slot, self, nodeName(addrs, id)))
 		} else if slot, id, ok := strings.Cut(body, "-<-"); ok {

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cutover/cutover/steps/load/slot"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/steps/rdb"
 )
 
@@ -17,7 +17,7 @@ import (
 type walker struct {
 	r     *run
 	curs  []*batch // by dest.idx; nil until a key goes there
-	owner [slot.Count]*dest
+	owner [rediscluster.Count]*dest
 	gen   int64 // of the slot map owner was read from; -1: not yet
 }
 
@@ -41,7 +41,7 @@ func (w *walker) route(key []byte) (*dest, error) {
 		}
 		w.gen = g
 	}
-	return w.owner[slot.Of(key)], nil
+	return w.owner[rediscluster.Of(key)], nil
 }
 
 // batch is d's current batch, taken from the pool when there is none.

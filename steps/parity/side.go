@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/rediscluster"
 	"github.com/cutover/cutover/runbook"
 	"github.com/cutover/cutover/steps/load/slot"
 	"github.com/cutover/cutover/steps/rdb"
@@ -25,7 +26,7 @@ type side struct {
 	addr    string
 	one     *redis.Client
 	cluster *redis.ClusterClient
-	owner   [slot.Count]string // a cluster's slot map
+	owner   [rediscluster.Count]string // a cluster's slot map
 	node    func(addr string) *redis.Client
 }
 
@@ -133,7 +134,7 @@ func (s *side) onDB(ctx context.Context, db int, f func(redis.Cmdable) error) er
 
 // shardRows compare each primary's keys with the snapshot's keys in its
 // slots, within tol.
-func (t *side) shardRows(per map[string]int64, want [slot.Count]int64, tol float64) []runbook.Evidence {
+func (t *side) shardRows(per map[string]int64, want [rediscluster.Count]int64, tol float64) []runbook.Evidence {
 	var rows []runbook.Evidence
 	for _, a := range slot.Primaries(t.owner) {
 		var w int64
@@ -152,7 +153,7 @@ func (t *side) shardRows(per map[string]int64, want [slot.Count]int64, tol float
 func (t *side) sampledRow(keys []string) runbook.Evidence {
 	n := map[string]int{}
 	for _, k := range keys {
-		n[t.owner[slot.Of([]byte(k))]]++
+		n[t.owner[rediscluster.Of([]byte(k))]]++
 	}
 	v := ""
 	for _, a := range slot.Primaries(t.owner) {
@@ -167,8 +168,8 @@ func (t *side) sampledRow(keys []string) runbook.Evidence {
 // slotCounts are the keys per slot the files hold that have not expired
 // by now (what the target should hold), or false when a file cannot be
 // read.
-func slotCounts(files []string) ([slot.Count]int64, bool) {
-	var out [slot.Count]int64
+func slotCounts(files []string) ([rediscluster.Count]int64, bool) {
+	var out [rediscluster.Count]int64
 	now := time.Now().UnixMilli()
 	for _, path := range files {
 		f, err := os.Open(path)
@@ -179,7 +180,7 @@ func slotCounts(files []string) ([slot.Count]int64, bool) {
 		for err == nil {
 			var e *rdb.Entry
 			if e, err = rd.Next(); err == nil && e.Kind == rdb.KeyEntry && !e.Empty && (e.ExpireMS < 0 || e.ExpireMS > now) {
-				out[slot.Of(e.Key)]++
+				out[rediscluster.Of(e.Key)]++
 			}
 		}
 		f.Close()

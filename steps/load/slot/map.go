@@ -1,3 +1,5 @@
+// Package slot is a Redis Cluster target's slot map (CLUSTER SLOTS), for
+// the steps that write to or compare with one.
 package slot
 
 import (
@@ -5,19 +7,19 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cutover/cutover/probes"
+	"github.com/cutover/cutover/rediscluster"
 )
 
 // Read reads CLUSTER SLOTS: the primary of each slot, "" where none.
 // A node that does not know its own address (announced as "" or "?") is
 // named by the host asked.
-func Read(ctx context.Context, c *redis.Client) ([Count]string, error) {
-	var owner [Count]string
+func Read(ctx context.Context, c *redis.Client) ([rediscluster.Count]string, error) {
+	var owner [rediscluster.Count]string
 	ctx, cancel := context.WithTimeout(ctx, probes.DefaultTimeout)
 	defer cancel()
 	rs, err := c.ClusterSlots(ctx).Result()
@@ -33,7 +35,7 @@ func Read(ctx context.Context, c *redis.Client) ([Count]string, error) {
 		if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "?") {
 			addr = net.JoinHostPort(askedHost, port)
 		}
-		for s := max(r.Start, 0); s <= min(r.End, Count-1); s++ {
+		for s := max(r.Start, 0); s <= min(r.End, rediscluster.Count-1); s++ {
 			owner[s] = addr
 		}
 	}
@@ -41,7 +43,7 @@ func Read(ctx context.Context, c *redis.Client) ([Count]string, error) {
 }
 
 // Primaries lists the distinct owners, in slot order.
-func Primaries(owner [Count]string) []string {
+func Primaries(owner [rediscluster.Count]string) []string {
 	var out []string
 	for _, a := range owner {
 		if a != "" && !slices.Contains(out, a) {
@@ -53,21 +55,5 @@ func Primaries(owner [Count]string) []string {
 
 // Ranges lists the slots whose owner matches, as "0-99,200".
 func Ranges(owner []string, match func(string) bool) string {
-	var out []string
-	for s := 0; s < len(owner); s++ {
-		if !match(owner[s]) {
-			continue
-		}
-		e := s
-		for e+1 < len(owner) && match(owner[e+1]) {
-			e++
-		}
-		if e == s {
-			out = append(out, strconv.Itoa(s))
-		} else {
-			out = append(out, fmt.Sprintf("%d-%d", s, e))
-		}
-		s = e
-	}
-	return strings.Join(out, ",")
+	return strings.Join(rediscluster.Ranges(len(owner), func(s int) bool { return match(owner[s]) }), ",")
 }

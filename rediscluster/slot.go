@@ -1,8 +1,12 @@
-// Package slot is Redis Cluster's key-to-slot mapping and slot map, for
-// the steps that write to or compare with a cluster target.
-package slot
+// Package rediscluster is what Redis Cluster's hashing and replies mean:
+// the hash slot of a key, slot ranges as text, and CLUSTER NODES. It is
+// pure, for the probes and the steps alike.
+package rediscluster
 
-import "bytes"
+import (
+	"bytes"
+	"strconv"
+)
 
 // Count is the number of hash slots of a Redis Cluster.
 const Count = 16384
@@ -41,4 +45,26 @@ func Of(key []byte) int {
 		}
 	}
 	return int(crc16(key)) & (Count - 1)
+}
+
+// Ranges lists the runs of slots 0..n-1 for which in is true, as
+// "0-5460" or "7".
+func Ranges(n int, in func(slot int) bool) []string {
+	var out []string
+	for s := 0; s < n; s++ {
+		if !in(s) {
+			continue
+		}
+		e := s
+		for e+1 < n && in(e+1) {
+			e++
+		}
+		if e == s {
+			out = append(out, strconv.Itoa(s))
+		} else {
+			out = append(out, strconv.Itoa(s)+"-"+strconv.Itoa(e))
+		}
+		s = e
+	}
+	return out
 }
