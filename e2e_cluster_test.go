@@ -168,3 +168,54 @@ func TestConsoleOnClusterLab(t *testing.T) {
 	}
 	tm.keys("q")
 }
+
+// typeToGoOn is the resource a confirm dialog asks to be typed.
+var typeToGoOn = regexp.MustCompile(`Type (\S+) to go on`)
+
+// The cluster drill from the console's keyboard, after the swap made
+// headless: CLUSTER FAILOVER chosen in the dialog, confirmed by a second
+// operator, the promotion and its figures on screen.
+func TestConsoleDrillOnClusterLab(t *testing.T) {
+	t.Parallel()
+	_, config := startLab(t, "2000", "--cluster")
+	journal := filepath.Join(filepath.Dir(config), "cutover.journal")
+	for _, args := range [][]string{
+		{"migrate.strategy", "--choice", "rdb", "--reason", "e2e"},
+		{"build.dns", "--yes"},
+		{"migrate.parity", "--skip", "--reason", "e2e: the drill alone, no data moved"},
+		{"cutover.gonogo", "--yes", "--second", "bob"},
+		{"cutover.cname", "--yes", "--second", "bob"},
+		{"verify.connect"},
+	} {
+		if out, code := cutoverCLI(t, config, append([]string{"run"}, args...)...); code != 0 {
+			t.Fatalf("cutover run %s: exit %d\n%s", args[0], code, out)
+		}
+	}
+	tm := newTmux(t, 160, 48, "CUTOVER_OPERATOR=alice TERM=xterm-256color "+binary+" tui --config "+config)
+	tm.waitScreen("the cluster pane", 30*time.Second, func(s string) bool { return strings.Contains(s, "cluster_state ok") })
+	tm.keys("G", "k", "k", "k")
+	tm.waitScreen("verify.failover focused", 5*time.Second, focused("verify.failover"))
+	tm.keys("Enter")
+	screen := tm.waitScreen("the drill's confirm dialog", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "Run verify.failover") && typeToGoOn.MatchString(s)
+	})
+	resource := typeToGoOn.FindStringSubmatch(screen)[1]
+	tm.keys("Right", "Right") // kill, freeze, failover
+	tm.keys("Enter")
+	tm.keys("-l", resource)
+	tm.keys("Enter")
+	tm.keys("-l", "bob")
+	tm.keys("Enter")
+	deadline := time.Now().Add(60 * time.Second)
+	for !journalHas(t, journal, "verify.failover", "succeed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the drill did not succeed; screen:\n%s", tm.screen())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if mode := outputOf(t, journal, "verify.failover", "mode"); mode != "failover" {
+		t.Errorf("the drill ran in mode %q; the dialog chose failover", mode)
+	}
+	tm.waitScreen("the drill's result on screen", 10*time.Second, func(s string) bool { return strings.Contains(s, "promoted") })
+	tm.keys("q")
+}

@@ -89,7 +89,9 @@ func newTmux(t *testing.T, w, h int, command string) *tmux {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed: make test installs it (apt-get install tmux)")
 	}
-	tm := &tmux{t: t, sock: "cutover-e2e-" + filepath.Base(t.TempDir())}
+	// The test's own temporary directory names the socket: parallel tests
+	// each get their server (the numbered subdirectories repeat).
+	tm := &tmux{t: t, sock: "cutover-e2e-" + filepath.Base(filepath.Dir(t.TempDir()))}
 	tm.run("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), command)
 	tm.run("set", "-g", "escape-time", "10")
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.sock, "kill-server").Run() })
