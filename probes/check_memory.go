@@ -16,7 +16,7 @@ const memoryHeadroom = 1.2
 var memoryCheck = check{
 	summary: "Compare the target's memory limit and eviction policy with the source's: maxmemory set and at least the source's used_memory with 20% headroom, the same maxmemory-policy.",
 	calls: func(cfg *runbook.Config) []string {
-		calls := []string{"INFO memory on " + cfg.Target.URL, "INFO memory on " + cfg.Source.URL}
+		calls := []string{"INFO memory on " + cfg.Target.URL + " (every primary of a cluster, summed)", "INFO memory on " + cfg.Source.URL + " (every primary of a cluster-mode source, summed)"}
 		switch cfg.Source.Kind {
 		case runbook.KindElastiCache:
 			calls = append(calls, "the fact inventory.discover.maxmemory-policy (parameter group)")
@@ -28,9 +28,14 @@ var memoryCheck = check{
 	run: func(ctx context.Context, env *runbook.Env, _ func(runbook.Progress)) runbook.Result {
 		cfg := env.Config
 		var p proof
-		tc := targetClient(cfg, "check")
-		defer tc.Close()
-		tgt, err := infoOf(ctx, tc, "memory")
+		// A cluster's limit and the data it must hold are its primaries' summed.
+		ts, err := targetNodes(ctx, cfg, "check")
+		if err != nil {
+			p.fail("the target's primaries", err, "found")
+			return p.done("")
+		}
+		defer ts.Close()
+		tgt, err := ts.read(ctx)
 		if err != nil {
 			p.fail("INFO memory on the target", err, "an answer")
 			return p.done("")
@@ -38,9 +43,12 @@ var memoryCheck = check{
 		if !p.row("maxmemory", Bytes(float64(tgt.MaxMemory)), "set (> 0)", tgt.MaxMemory > 0) {
 			p.fix("CONFIG SET maxmemory <bytes> on the target (and in its redis.conf), at least the source's used_memory x %.2f: without a limit it grows until the host runs out of memory", memoryHeadroom)
 		}
-		sc := sourceClient(cfg, "check")
-		defer sc.Close()
-		src, srcErr := infoOf(ctx, sc, "memory")
+		src, srcErr := Info{}, error(nil)
+		ss, srcErr := openNodeSet(ctx, cfg, cfg.Source, sourceIsCluster(env), "check")
+		if srcErr == nil {
+			defer ss.Close()
+			src, srcErr = ss.read(ctx)
+		}
 		policy, from := src.MaxMemoryPolicy, "source INFO"
 		switch cfg.Source.Kind {
 		case runbook.KindElastiCache:

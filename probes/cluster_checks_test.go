@@ -125,3 +125,33 @@ func TestStragglersOnAClusterModeSource(t *testing.T) {
 	wantResult(t, res, false, "1 application connection(s) still on the source after 2s")
 	wantContains(t, res.Summary, "name orders-api")
 }
+
+// build.persistence reads every primary of a cluster target, and
+// build.memory holds the primaries' limits summed to the source's data.
+func TestPersistenceAndMemoryOnAClusterTarget(t *testing.T) {
+	t.Parallel()
+	c := labtest.Cluster(t, 3, 0, labtest.WithPassword("pw"), labtest.WithConfig("appendonly yes", "maxmemory 4mb", "maxmemory-policy allkeys-lru"))
+	ctx := context.Background()
+	// One primary without persistence: the check names it.
+	bare := c.Primaries[2]
+	if err := redis.NewClient(&redis.Options{Addr: bare.Addr(), Password: "pw"}).ConfigSet(ctx, "appendonly", "no").Err(); err != nil {
+		t.Fatal(err)
+	}
+	src := redisPW(t, "pw", "maxmemory-policy allkeys-lru")
+	cfg := labConfig(source(src.Addr(), "pw"), target(c.Primaries[0].Addr(), "pw"))
+	cfg.Target.Kind = "cluster"
+	res := runCheck(t, runbook.BuildPersistence, envFor(cfg, nil))
+	if res.OK {
+		t.Fatalf("persistence passed with %s's AOF off: %v", bare.Addr(), res.Evidence)
+	}
+	if e := evidence(t, res, bare.Addr()+": persistence"); e.OK {
+		t.Fatalf("row %+v", e)
+	}
+	if e := evidence(t, res, c.Primaries[0].Addr()+": persistence"); !e.OK {
+		t.Fatalf("row %+v", e)
+	}
+	res = runCheck(t, runbook.BuildMemory, envFor(cfg, nil))
+	if e := evidence(t, res, "maxmemory"); e.Value != "12.0 MB" {
+		t.Fatalf("maxmemory %+v: want the three primaries' 4 MB summed", e)
+	}
+}

@@ -132,3 +132,17 @@ func TargetPrimaries(ctx context.Context, cfg *runbook.Config) ([]string, error)
 	}
 	return []string{addr}, nil
 }
+
+// targetNodes connects to the target (its URL), or to every primary of a
+// cluster target.
+func targetNodes(ctx context.Context, cfg *runbook.Config, purpose string) (nodeSet, error) {
+	return openNodeSet(ctx, cfg, cfg.Target.Endpoint, cfg.Target.Kind == "cluster", purpose)
+}
+
+// label names a node in a row when the set has several: "host:port: ".
+func (s nodeSet) label(c *redis.Client) string {
+	if len(s) < 2 {
+		return ""
+	}
+	return c.Options().Addr + ": "
+}
