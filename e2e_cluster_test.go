@@ -20,13 +20,8 @@ import (
 // through `cutover run` in runbook order, the drill a CLUSTER FAILOVER.
 func TestClusterMigrationWithRunCommand(t *testing.T) {
 	t.Parallel()
-	_, labConfig := startLab(t, strconv.Itoa(labKeys), "--cluster")
-	dir := filepath.Dir(labConfig)
-	env := labEnv(t, dir)
-	config := briskConfig(t, labConfig)
-	journal := filepath.Join(dir, "cutover.journal")
-	var printed strings.Builder
-	step := stepper(t, config, &printed)
+	h := headlessLab(t, "--cluster")
+	dir, env, config, journal, printed, step := h.dir, h.env, h.config, h.journal, h.printed, h.step
 
 	step("inventory.discover")
 	if got := outputOf(t, journal, "inventory.discover", "cluster_mode"); got != "enabled" {
@@ -159,13 +154,7 @@ func TestConsoleOnClusterLab(t *testing.T) {
 	tm.waitScreen("build.cluster focused", 5*time.Second, func(s string) bool { return strings.Contains(s, "Cluster slots") })
 	tm.keys("Enter")
 	journal := filepath.Join(filepath.Dir(config), "cutover.journal")
-	deadline := time.Now().Add(30 * time.Second)
-	for !journalHas(t, journal, "build.cluster", "succeed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("build.cluster did not succeed; screen:\n%s", tm.screen())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	tm.waitJournal(journal, "build.cluster", 30*time.Second)
 	tm.keys("q")
 }
 
@@ -206,13 +195,7 @@ func TestConsoleDrillOnClusterLab(t *testing.T) {
 	tm.keys("Enter")
 	tm.keys("-l", "bob")
 	tm.keys("Enter")
-	deadline := time.Now().Add(60 * time.Second)
-	for !journalHas(t, journal, "verify.failover", "succeed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the drill did not succeed; screen:\n%s", tm.screen())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	tm.waitJournal(journal, "verify.failover", 60*time.Second)
 	if mode := outputOf(t, journal, "verify.failover", "mode"); mode != "failover" {
 		t.Errorf("the drill ran in mode %q; the dialog chose failover", mode)
 	}

@@ -32,14 +32,8 @@ const labKeys = 3000
 
 func TestRDBMigrationWithRunCommand(t *testing.T) {
 	t.Parallel()
-	_, labConfig := startLab(t, strconv.Itoa(labKeys))
-	dir := filepath.Dir(labConfig)
-	env := labEnv(t, dir)
-	config := briskConfig(t, labConfig)
-	journal := filepath.Join(dir, "cutover.journal")
-
-	var printed strings.Builder // everything the binary printed, checked for secrets
-	step := stepper(t, config, &printed)
+	h := headlessLab(t)
+	dir, env, config, journal, printed, step := h.dir, h.env, h.config, h.journal, h.printed, h.step
 	inventoryAndBuild(step, "rdb")
 	step("migrate.snapshot", "--yes")
 	step("migrate.export", "--yes")
@@ -84,11 +78,8 @@ func TestRDBMigrationWithRunCommand(t *testing.T) {
 // leave the source, and the lab counts the acknowledged writes lost.
 func TestLiveMigrationWithRunCommand(t *testing.T) {
 	t.Parallel()
-	_, labConfig := startLab(t, strconv.Itoa(labKeys))
-	dir := filepath.Dir(labConfig)
-	config := briskConfig(t, labConfig)
-	var printed strings.Builder
-	step := stepper(t, config, &printed)
+	h := headlessLab(t)
+	dir, config, printed, step := h.dir, h.config, h.printed, h.step
 	inventoryAndBuild(step, "live")
 	go func() { // the rolling restart, while cutover.cname waits for the application to leave
 		time.Sleep(10 * time.Second)
@@ -96,7 +87,7 @@ func TestLiveMigrationWithRunCommand(t *testing.T) {
 	}()
 	// One process: the sync migrate.live starts lives as long as it does.
 	step("migrate.live", "migrate.parity", "cutover.gonogo", "cutover.cname", "--yes", "--second", "bob")
-	everyKeyEqual(t, labEnv(t, dir))
+	everyKeyEqual(t, h.env)
 	step("cutover.stragglers")
 	step("verify.data")
 
@@ -143,6 +134,27 @@ func everyKeyEqual(t *testing.T, env map[string]string) {
 	if c.Diffs > 0 || c.Same != len(keys) {
 		t.Fatalf("%d of %d keys differ: %v", c.Diffs, c.Keys, c.Differs)
 	}
+}
+
+// headless is a lab driven through `cutover run`: its directory, the
+// brisk config, the journal, lab.env, and step, which runs steps and
+// collects what the binary printed (checked for secrets).
+type headless struct {
+	dir, config, journal string
+	env                  map[string]string
+	printed              *strings.Builder
+	step                 func(args ...string)
+}
+
+// headlessLab starts a lab of labKeys keys with flags (--serverless,
+// --cluster) for a headless flow.
+func headlessLab(t *testing.T, flags ...string) *headless {
+	t.Helper()
+	_, labConfig := startLab(t, strconv.Itoa(labKeys), flags...)
+	h := &headless{dir: filepath.Dir(labConfig), config: briskConfig(t, labConfig), printed: &strings.Builder{}}
+	h.journal, h.env = filepath.Join(h.dir, "cutover.journal"), labEnv(t, h.dir)
+	h.step = stepper(t, h.config, h.printed)
+	return h
 }
 
 // stepper runs one step with `cutover run`, failing the test if it fails;
@@ -354,13 +366,7 @@ func TestConsoleSwapMovesTraffic(t *testing.T) {
 	}
 	tm.keys("-l", "bob")
 	tm.keys("Enter")
-	deadline := time.Now().Add(30 * time.Second)
-	for !journalHas(t, journal, "cutover.cname", "succeed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the journal has no succeed for cutover.cname; screen:\n%s", tm.screen())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	tm.waitJournal(journal, "cutover.cname", 30*time.Second)
 	if second := startOf(t, journal, "cutover.cname").Second; second != "bob" {
 		t.Fatalf("cutover.cname was confirmed by %q; want bob", second)
 	}
@@ -382,7 +388,7 @@ func TestConsoleSwapMovesTraffic(t *testing.T) {
 	tm.keys("Escape")
 	tm.waitScreen("the dialog closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "Run rollback.cname") })
 	tm.keys("q")
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for exec.Command("tmux", "-L", tm.sock, "has-session", "-t", "e2e").Run() == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("the console did not quit on q; screen:\n%s", tm.screen())
@@ -434,13 +440,7 @@ func TestConsoleLiveSync(t *testing.T) {
 			tm.keys("-l", "bob")
 			tm.keys("Enter")
 		}
-		deadline := time.Now().Add(90 * time.Second)
-		for !journalHas(t, journal, id, "succeed") {
-			if time.Now().After(deadline) {
-				t.Fatalf("the journal has no succeed for %s; screen:\n%s", id, tm.screen())
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		tm.waitJournal(journal, id, 90*time.Second)
 	}
 	runFromKeys("migrate.live", 1, env["TARGET_PRIMARY_ADDR"])
 	tm.waitScreen("the running sync on screen", 10*time.Second, func(s string) bool {

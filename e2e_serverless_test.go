@@ -2,7 +2,6 @@ package main
 
 import (
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,13 +14,8 @@ import (
 // path and the swap need.
 func TestServerlessMigrationWithRunCommand(t *testing.T) {
 	t.Parallel()
-	_, labConfig := startLab(t, strconv.Itoa(labKeys), "--serverless")
-	dir := filepath.Dir(labConfig)
-	env := labEnv(t, dir)
-	config := briskConfig(t, labConfig)
-	journal := filepath.Join(dir, "cutover.journal")
-	var printed strings.Builder
-	step := stepper(t, config, &printed)
+	h := headlessLab(t, "--serverless")
+	dir, env, config, journal, printed, step := h.dir, h.env, h.config, h.journal, h.printed, h.step
 
 	step("inventory.discover")
 	for k, want := range map[string]string{"cluster_mode": "enabled", "transit_encryption": "true", "keyspace_events": "unavailable", "auth": "rbac", "user_group": "lab-users"} {
@@ -69,13 +63,7 @@ func TestConsoleOnServerlessLab(t *testing.T) {
 	})
 	tm.keys("Enter")
 	journal := filepath.Join(filepath.Dir(config), "cutover.journal")
-	deadline := time.Now().Add(30 * time.Second)
-	for !journalHas(t, journal, "inventory.discover", "succeed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("inventory.discover did not succeed; screen:\n%s", tm.screen())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	tm.waitJournal(journal, "inventory.discover", 30*time.Second)
 	tm.waitScreen("the serverless facts on screen", 10*time.Second, func(s string) bool {
 		return strings.Contains(s, "PASS") && strings.Contains(s, "one virtual shard")
 	})

@@ -143,15 +143,22 @@ func TestConsoleOnLab(t *testing.T) {
 	tm.waitScreen("build.reachable focused", 5*time.Second, func(s string) bool { return strings.Contains(s, "Target reachable with auth") })
 	tm.keys("Enter")
 	journal := filepath.Join(filepath.Dir(config), "cutover.journal")
-	deadline := time.Now().Add(30 * time.Second)
-	for !journalHas(t, journal, "build.reachable", "succeed") {
+	tm.waitJournal(journal, "build.reachable", 30*time.Second)
+	tm.waitScreen("the check's result on screen", 10*time.Second, func(s string) bool { return strings.Contains(s, "PASS") })
+	tm.keys("q")
+}
+
+// waitJournal waits until the journal records step's success, failing
+// with the screen after timeout.
+func (tm *tmux) waitJournal(journal, step string, timeout time.Duration) {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !journalHas(tm.t, journal, step, "succeed") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the journal has no succeed for build.reachable; screen:\n%s", tm.screen())
+			tm.t.Fatalf("the journal has no succeed for %s; screen:\n%s", step, tm.screen())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	tm.waitScreen("the check's result on screen", 10*time.Second, func(s string) bool { return strings.Contains(s, "PASS") })
-	tm.keys("q")
 }
 
 func journalHas(t *testing.T, path, step, typ string) bool {

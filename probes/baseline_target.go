@@ -32,7 +32,7 @@ func openBaselineTarget(ctx context.Context, env *runbook.Env, p *proof, purpose
 	}
 	var info nodeSet
 	if cfg.Target.Kind == "cluster" {
-		info, err = openNodeSet(ctx, cfg, cfg.Target.Endpoint, true, purpose)
+		info, err = openNodeSet(ctx, cfg, cfg.Target.Endpoint, primaries, purpose)
 	} else {
 		var addr string
 		if addr, err = TargetPrimary(ctx, cfg); err == nil {

@@ -22,7 +22,7 @@ var baselineCheck = check{
 		lc := sourceClient(cfg, "latency", PoolSize(1))
 		defer lc.Close()
 		// A cluster-mode source is counted on all its primaries.
-		ic, err := openNodeSet(ctx, cfg, cfg.Source, sourceIsCluster(env), "baseline")
+		ic, err := openNodeSet(ctx, cfg, cfg.Source, sourceScope(env, primaries), "baseline")
 		if err != nil {
 			p.fail("CLUSTER SLOTS on the source", err, "its primaries")
 			return p.done("")

@@ -90,7 +90,7 @@ func (p *proof) costCase(ctx context.Context, cfg *runbook.Config) (cost.Case, c
 		p.row("cross-AZ transfer price", err.Error(), "priced", false)
 		return cost.Case{}, src, false
 	}
-	src.WriteBytesPerSec = p.writeRate(ctx, cfg)
+	src.WriteBytesPerSec = p.writeRate(ctx, cfg, src.ClusterMode)
 	c, err := cost.Estimate(src, prices, cfg.Cost)
 	if err != nil {
 		p.row("self-managed sizing", err.Error(), "an instance that fits", false)
@@ -151,19 +151,35 @@ func priceEngine(engine string) string {
 	return "Redis"
 }
 
-// writeRate is INFO's input bytes over uptime: an upper bound on what
-// replication carries. Unreachable, it is 0 and the row says so.
-func (p *proof) writeRate(ctx context.Context, cfg *runbook.Config) float64 {
-	c := sourceClient(cfg, "cost", PoolSize(1))
-	defer c.Close()
-	in, err := infoOf(ctx, c, "server", "stats")
+// writeRate is INFO's input bytes over uptime, summed over the primaries
+// of a cluster-mode source: an upper bound on what replication carries.
+// Unreachable, it is 0 and a warning says so.
+func (p *proof) writeRate(ctx context.Context, cfg *runbook.Config, cluster bool) float64 {
+	sc := oneNode
+	if cluster {
+		sc = primaries
+	}
+	nodes, err := openNodeSet(ctx, cfg, cfg.Source, sc, "cost")
 	if err != nil {
-		p.warn("the write rate is unknown (INFO on the source: %v): cross-AZ replication traffic is not counted", err)
+		p.warn("the write rate is unknown (%v): cross-AZ replication traffic is not counted", err)
 		return 0
 	}
-	up := max(in.Uptime, 1)
-	rate := float64(in.TotalNetInputBytes) / float64(up)
-	p.row("write rate", fmt.Sprintf("%.3f MB/s (input bytes over %s of uptime)", rate/1e6, time.Duration(up)*time.Second), "", true)
+	defer nodes.Close()
+	rate, up := 0.0, int64(0)
+	for _, c := range nodes {
+		in, err := infoOf(ctx, c, "server", "stats")
+		if err != nil {
+			p.warn("the write rate is unknown (INFO on %s: %v): cross-AZ replication traffic is not counted", c.Options().Addr, err)
+			return 0
+		}
+		up = max(in.Uptime, 1)
+		rate += float64(in.TotalNetInputBytes) / float64(up)
+	}
+	what := fmt.Sprintf("input bytes over %s of uptime", time.Duration(up)*time.Second)
+	if len(nodes) > 1 {
+		what = fmt.Sprintf("input bytes over uptime, summed over %d primaries", len(nodes))
+	}
+	p.row("write rate", fmt.Sprintf("%.3f MB/s (%s)", rate/1e6, what), "", true)
 	return rate
 }
 

@@ -52,7 +52,7 @@ var dataCheck = check{
 // every primary of either side that is a cluster, summed.
 func (p *proof) keyspaces(ctx context.Context, env *runbook.Env) (src, tgt Info, ok bool) {
 	cfg := env.Config
-	ss, err := openNodeSet(ctx, cfg, cfg.Source, sourceIsCluster(env), "check")
+	ss, err := openNodeSet(ctx, cfg, cfg.Source, sourceScope(env, primaries), "check")
 	if err != nil {
 		p.fail("the source's primaries", err, "found")
 		return src, tgt, false
@@ -64,7 +64,7 @@ func (p *proof) keyspaces(ctx context.Context, env *runbook.Env) (src, tgt Info,
 	}
 	var ts nodeSet
 	if cfg.Target.Kind == "cluster" {
-		ts, err = openNodeSet(ctx, cfg, cfg.Target.Endpoint, true, "check")
+		ts, err = openNodeSet(ctx, cfg, cfg.Target.Endpoint, primaries, "check")
 	} else {
 		var tc *redis.Client
 		if tc, _, err = primaryClient(ctx, cfg, "check"); err == nil {
@@ -83,10 +83,14 @@ func (p *proof) keyspaces(ctx context.Context, env *runbook.Env) (src, tgt Info,
 	return src, tgt, true
 }
 
-// sourceIsCluster: a cluster-mode ElastiCache source (inventory.discover
-// says so) is counted on all its primaries; serverless shows one node.
-func sourceIsCluster(env *runbook.Env) bool {
-	return env.Fact(runbook.DiscoverClusterMode) == "enabled" && !env.Config.Source.Serverless()
+// sourceScope is sc for a cluster-mode ElastiCache source (as
+// inventory.discover found it), else the source itself: serverless shows
+// one node.
+func sourceScope(env *runbook.Env, sc scope) scope {
+	if env.Fact(runbook.DiscoverClusterMode) == "enabled" && !env.Config.Source.Serverless() {
+		return sc
+	}
+	return oneNode
 }
 
 // parityOK: the target may lack at most tol of the source's keys (they

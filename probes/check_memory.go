@@ -44,7 +44,7 @@ var memoryCheck = check{
 			p.fix("CONFIG SET maxmemory <bytes> on the target (and in its redis.conf), at least the source's used_memory x %.2f: without a limit it grows until the host runs out of memory", memoryHeadroom)
 		}
 		src, srcErr := Info{}, error(nil)
-		ss, srcErr := openNodeSet(ctx, cfg, cfg.Source, sourceIsCluster(env), "check")
+		ss, srcErr := openNodeSet(ctx, cfg, cfg.Source, sourceScope(env, primaries), "check")
 		if srcErr == nil {
 			defer ss.Close()
 			src, srcErr = ss.read(ctx)

@@ -30,7 +30,8 @@ var stragglersCheck = check{
 			p.warn("watch the serverless cache's CurrConnections in CloudWatch: the applications have left when it is down to the connections cutover holds")
 			return p.done("not checked: " + serverlessNoClientList)
 		}
-		nodes, err := sourceNodes(ctx, env, "stragglers")
+		// Applications may hold connections to any node of a cluster-mode source.
+		nodes, err := openNodeSet(ctx, env.Config, env.Config.Source, sourceScope(env, everyNode), "stragglers")
 		if err != nil {
 			p.fail("the source's nodes", err, "found")
 			return p.done("")
@@ -92,32 +93,6 @@ var stragglersCheck = check{
 		}
 		return p.done(fmt.Sprintf("no application connection on the source for %s", quiet))
 	},
-}
-
-// sourceNodes are the nodes applications may hold connections to: the
-// source, or every node (primaries and replicas) of a cluster-mode source.
-func sourceNodes(ctx context.Context, env *runbook.Env, purpose string) (nodeSet, error) {
-	cfg := env.Config
-	if !sourceIsCluster(env) {
-		return nodeSet{sourceClient(cfg, purpose, PoolSize(1))}, nil
-	}
-	c := sourceClient(cfg, "slots", PoolSize(1))
-	defer c.Close()
-	slots, err := c.ClusterSlots(ctx).Result()
-	if err != nil {
-		return nil, fmt.Errorf("CLUSTER SLOTS on %s: %s", hostPort(cfg.Source.URL), Explain(err))
-	}
-	var s nodeSet
-	seen := map[string]bool{}
-	for _, sl := range slots {
-		for _, n := range sl.Nodes {
-			if !seen[n.Addr] {
-				seen[n.Addr] = true
-				s = append(s, sourceClient(cfg, purpose, Addr(n.Addr), PoolSize(1)))
-			}
-		}
-	}
-	return s, nil
 }
 
 // appClients lists the application connections on every node; a

@@ -12,9 +12,19 @@ import (
 	"github.com/cutover/cutover/runbook"
 )
 
-// clusterPrimaries are the primaries of the cluster ep is a node of, as
-// its CLUSTER SLOTS names them, in slot order.
-func clusterPrimaries(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint) ([]string, error) {
+// scope is which nodes of an endpoint a nodeSet holds.
+type scope int
+
+const (
+	oneNode   scope = iota // the endpoint itself
+	primaries              // every primary of its cluster
+	everyNode              // every primary and replica of its cluster
+)
+
+// clusterNodes are the nodes of the cluster ep is a node of, as its
+// CLUSTER SLOTS names them: the primaries in slot order, then (everyNode)
+// their replicas.
+func clusterNodes(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, sc scope) ([]string, error) {
 	c := Client(ep, "slots", ConfigDir(cfg.Dir), PoolSize(1))
 	defer c.Close()
 	slots, err := c.ClusterSlots(ctx).Result()
@@ -22,28 +32,38 @@ func clusterPrimaries(ctx context.Context, cfg *runbook.Config, ep runbook.Endpo
 		return nil, fmt.Errorf("CLUSTER SLOTS on %s: %s", hostPort(ep.URL), Explain(err))
 	}
 	slices.SortFunc(slots, func(a, b redis.ClusterSlot) int { return a.Start - b.Start })
-	var out []string
+	var out, replicas []string
 	for _, s := range slots {
-		if len(s.Nodes) > 0 && !slices.Contains(out, s.Nodes[0].Addr) {
-			out = append(out, s.Nodes[0].Addr)
+		for i, n := range s.Nodes {
+			switch {
+			case i == 0 && !slices.Contains(out, n.Addr):
+				out = append(out, n.Addr)
+			case i > 0 && sc == everyNode && !slices.Contains(replicas, n.Addr):
+				replicas = append(replicas, n.Addr)
+			}
 		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("CLUSTER SLOTS on %s names no primary: no slot is assigned", hostPort(ep.URL))
 	}
-	return out, nil
+	return append(out, replicas...), nil
 }
 
-// nodeSet is one connection to each node of a set: one server, or every
-// primary (or node) of a cluster; read sums their INFO (sumInfo).
+// clusterPrimaries are the primaries of ep's cluster, in slot order.
+func clusterPrimaries(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint) ([]string, error) {
+	return clusterNodes(ctx, cfg, ep, primaries)
+}
+
+// nodeSet is one connection to each node of a set: one server, or the
+// primaries (or every node) of a cluster; read sums their INFO (sumInfo).
 type nodeSet []*redis.Client
 
-// openNodeSet connects to ep, or to every primary of ep's cluster.
-func openNodeSet(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, cluster bool, purpose string) (nodeSet, error) {
-	if !cluster {
+// openNodeSet connects to the nodes of ep that sc names.
+func openNodeSet(ctx context.Context, cfg *runbook.Config, ep runbook.Endpoint, sc scope, purpose string) (nodeSet, error) {
+	if sc == oneNode {
 		return nodeSet{Client(ep, purpose, ConfigDir(cfg.Dir), PoolSize(1))}, nil
 	}
-	addrs, err := clusterPrimaries(ctx, cfg, ep)
+	addrs, err := clusterNodes(ctx, cfg, ep, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +156,11 @@ func TargetPrimaries(ctx context.Context, cfg *runbook.Config) ([]string, error)
 // targetNodes connects to the target (its URL), or to every primary of a
 // cluster target.
 func targetNodes(ctx context.Context, cfg *runbook.Config, purpose string) (nodeSet, error) {
-	return openNodeSet(ctx, cfg, cfg.Target.Endpoint, cfg.Target.Kind == "cluster", purpose)
+	sc := oneNode
+	if cfg.Target.Kind == "cluster" {
+		sc = primaries
+	}
+	return openNodeSet(ctx, cfg, cfg.Target.Endpoint, sc, purpose)
 }
 
 // label names a node in a row when the set has several: "host:port: ".

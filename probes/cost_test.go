@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cutover/cutover/lab/awsstub"
+	"github.com/cutover/cutover/lab/labtest"
 	"github.com/cutover/cutover/runbook"
 )
 
@@ -67,6 +68,9 @@ func TestCostCaseOfAClusterModeGroup(t *testing.T) {
 				Snapshot: func(context.Context, io.Writer) error { return nil }})
 		}
 	})
+	// The write rate is read from the source's primaries: a real cluster.
+	src := labtest.Cluster(t, 3, 0, labtest.WithPassword("pw"))
+	cfg.Source.URL = "redis://" + src.Primaries[0].Addr()
 	res := runCheck(t, runbook.InventoryCost, envFor(cfg, nil))
 	if !res.OK || !strings.HasPrefix(res.Summary, "self-managed is cheaper by $") || len(res.Warnings) != 0 {
 		t.Fatalf("ok %v, %q, warnings %q\n%v", res.OK, res.Summary, res.Warnings, res.Evidence)
@@ -83,6 +87,9 @@ func TestCostCaseOfAClusterModeGroup(t *testing.T) {
 		if !strings.HasPrefix(rows[name], want) && !strings.Contains(rows[name], want) {
 			t.Errorf("%s: %q, want %q", name, rows[name], want)
 		}
+	}
+	if !strings.Contains(rows["write rate"], "summed over 3 primaries") {
+		t.Errorf("write rate %q", rows["write rate"])
 	}
 	if _, ok := rows["self-managed: EC2 sentinels"]; ok {
 		t.Errorf("a cluster-mode group got sentinels: %v", res.Evidence)
